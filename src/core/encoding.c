@@ -107,6 +107,16 @@ long na_b64url_decode(uint8_t *out, size_t cap, const char *in, size_t len)
     return (long)olen;
 }
 
+static pthread_once_t sodium_once = PTHREAD_ONCE_INIT;
+static int sodium_ok;
+static void sodium_start(void) { sodium_ok = sodium_init() >= 0; }
+
+bool na_crypto_init(void)
+{
+    pthread_once(&sodium_once, sodium_start);
+    return sodium_ok;
+}
+
 /* fetched once: an explicit fetch avoids a per-call name lookup in OpenSSL 3 */
 static EVP_MD *sha_md;
 static pthread_once_t sha_once = PTHREAD_ONCE_INIT;

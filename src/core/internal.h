@@ -27,6 +27,10 @@ void na_b64url_encode(char *out, const uint8_t *in, size_t n); /* + NUL */
 /* Strict: rejects padding, whitespace and non-canonical trailing bits. */
 long na_b64url_decode(uint8_t *out, size_t cap, const char *in, size_t len);
 
+/* libsodium's sodium_init, once per process (sodium_malloc and the RNG need
+ * it). Returns false if libsodium cannot start. */
+bool na_crypto_init(void);
+
 /* SHA-512/256 (FIPS 180-4), via OpenSSL libcrypto. */
 int na_sha512_256(uint8_t out[32], const void *in, size_t len);
 

@@ -198,7 +198,7 @@ bool na_nkey_is_public(const char *s, na_nkey_type t)
 
 static na_nkey *key_alloc(void)
 {
-    na_nkey *k = sodium_malloc(sizeof *k);
+    na_nkey *k = na_crypto_init() ? sodium_malloc(sizeof *k) : NULL;
     if (k)
         memset(k, 0, sizeof *k);
     return k;
@@ -234,6 +234,8 @@ na_status na_nkey_create(na_nkey **out, na_nkey_type t, na_err *err)
 {
     uint8_t raw[32];
     na_status st;
+    if (!na_crypto_init())
+        return na_fail(err, NA_ENOMEM, "libsodium failed to initialise");
     randombytes_buf(raw, sizeof raw);
     st = na_nkey_from_raw(out, t, raw, err);
     sodium_memzero(raw, sizeof raw);
@@ -471,6 +473,8 @@ na_status na_xkey_seal(const na_nkey *sender, uint8_t **out, size_t *out_len, co
                        size_t len, const char *recipient, na_err *err)
 {
     uint8_t nonce[NA_XKEY_NONCE_LEN];
+    if (!na_crypto_init())
+        return na_fail(err, NA_ENOMEM, "libsodium failed to initialise");
     randombytes_buf(nonce, sizeof nonce);
     return na_xkey_seal_with_nonce(sender, out, out_len, msg, len, recipient, nonce, err);
 }
@@ -499,7 +503,7 @@ na_status na_xkey_shared_create(na_xkey_shared **out, const na_nkey *ours, const
     if (!out)
         return na_fail(err, NA_EINVAL, "output is NULL");
     *out = NULL;
-    s = sodium_malloc(sizeof *s);
+    s = na_crypto_init() ? sodium_malloc(sizeof *s) : NULL;
     if (!s)
         return na_fail(err, NA_ENOMEM, "out of memory");
     st = shared_key(s->k, ours, peer, "peer", "seal", err);
@@ -525,6 +529,8 @@ na_status na_xkey_shared_seal(const na_xkey_shared *s, uint8_t **out, size_t *ou
         return na_fail(err, NA_EINVAL, "invalid arguments to na_xkey_shared_seal");
     *out = NULL;
     *out_len = 0;
+    if (!na_crypto_init())
+        return na_fail(err, NA_ENOMEM, "libsodium failed to initialise");
     randombytes_buf(nonce, sizeof nonce);
     return seal_common(s->k, out, out_len, msg, len, nonce, err);
 }

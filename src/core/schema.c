@@ -648,7 +648,7 @@ static void write_float(na_buf *b, double f)
         return;
     }
     if (f == 0) {
-        na_buf_puts(b, "0");
+        na_buf_puts(b, signbit(f) ? "-0" : "0");
         return;
     }
     for (prec = 1; prec <= 17; prec++) {
@@ -780,6 +780,8 @@ void json_write_any(na_buf *b, const json_t *v)
 
 static bool is_empty(const field *f, const json_t *v)
 {
+    if (f->kind == F_STRUCT)
+        return false; /* Go never omits a non-pointer struct, even a zero one */
     if (!v || json_is_null(v))
         return true;
     switch (f->kind) {
