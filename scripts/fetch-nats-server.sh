@@ -29,8 +29,9 @@ DEST=$CACHE/nats-server
 
 # 0. explicit binary
 if [ -n "${NATS_SERVER_BIN:-}" ]; then
-    [ -f "$NATS_SERVER_BIN" ] && [ -x "$NATS_SERVER_BIN" ] \
-        || die "NATS_SERVER_BIN=$NATS_SERVER_BIN is not an executable file"
+    if [ ! -f "$NATS_SERVER_BIN" ] || [ ! -x "$NATS_SERVER_BIN" ]; then
+        die "NATS_SERVER_BIN=$NATS_SERVER_BIN is not an executable file"
+    fi
     case $NATS_SERVER_BIN in
         /*) printf '%s\n' "$NATS_SERVER_BIN" ;;
         *)  printf '%s/%s\n' "$(cd "$(dirname "$NATS_SERVER_BIN")" && pwd)" "$(basename "$NATS_SERVER_BIN")" ;;
@@ -75,6 +76,9 @@ fi
 MIRROR=$(apt_private_mirror) || die "cannot determine the Debian mirror (set DEBIAN_MIRROR)"
 apt_private_setup "$APTDIR" "$MIRROR" "$SUITE" || die "private apt setup in $APTDIR failed"
 
+# newest .deb in the current directory matching the glob $1 (empty if none)
+newest_deb() { find . -maxdepth 1 -type f -name "$1" -printf '%f\n' | sort -V | tail -n1; }
+
 # 2. download the .deb (reuse one that is already there)
 cd "$APTDIR/debs"
 if [ -n "${NATS_SERVER_DEB_VERSION:-}" ]; then
@@ -85,7 +89,7 @@ else
     pat="nats-server_*.deb"
     spec="nats-server/$SUITE"
 fi
-deb=$(ls -1 $pat 2>/dev/null | sort -V | tail -n1 || true)
+deb=$(newest_deb "$pat")
 if [ -z "$deb" ]; then
     apt_private_update "$APTDIR" || die "apt-get update for $SUITE failed (mirror $MIRROR)"
     echo ">> apt-get download $spec" >&2
@@ -95,7 +99,7 @@ if [ -z "$deb" ]; then
         apt-get -q "${APT_PRIVATE_OPTS[@]}" download "$spec" >&2 \
             || die "apt-get download $spec failed (mirror $MIRROR, private config $APTDIR)"
     fi
-    deb=$(ls -1 $pat 2>/dev/null | sort -V | tail -n1 || true)
+    deb=$(newest_deb "$pat")
     [ -n "$deb" ] || die "apt-get download reported success but no $pat in $APTDIR/debs"
 fi
 [ "$(dpkg-deb -f "$deb" Package)" = nats-server ] || die "$APTDIR/debs/$deb is not a nats-server package"
@@ -107,7 +111,10 @@ tmp=$CACHE/.nats-server.tmp.$$
 rm -rf "$tmp"
 mkdir -p "$tmp"
 trap 'rm -rf "$tmp"' EXIT
-dpkg -x "$deb" "$tmp" || die "dpkg -x $deb failed"
+if ! dpkg -x "$deb" "$tmp"; then
+    rm -f "$deb"   # likely a truncated download: fetch it again next time
+    die "dpkg -x $APTDIR/debs/$deb failed (removed it; run again to re-download)"
+fi
 printf '%s\n' "$ver" > "$tmp/.deb-version"
 rm -rf "$DEST"
 mv "$tmp" "$DEST"
