@@ -49,6 +49,16 @@ na_status na_claims_type_parse(na_claims_type *out, const char *name, na_err *er
                    name ? name : "");
 }
 
+/* A caller's key string as messages show it: never a seed ("S" + type
+ * letter), which callers pass by mistake for a public key (err.h: messages
+ * never contain a secret). */
+static const char *shown_key(const char *s)
+{
+    if (s && s[0] == 'S' && s[1] && strchr("OAUNCX", s[1]))
+        return "(a seed, not shown)";
+    return s ? s : "";
+}
+
 static na_claims *claims_alloc(na_claims_type t, json_t *root)
 {
     na_claims *c = calloc(1, sizeof *c);
@@ -127,7 +137,7 @@ na_status na_claims_create(na_claims **out, na_claims_type type, const char *sub
     if (!subject || !*subject)
         return na_fail(err, NA_EINVAL, "subject is not set");
     if (want_key[type] >= 0 && !na_nkey_is_public(subject, (na_nkey_type)want_key[type]))
-        return na_fail(err, NA_EINVAL, "subject '%.60s' is not a valid %s public key", subject,
+        return na_fail(err, NA_EINVAL, "subject '%.60s' is not a valid %s public key", shown_key(subject),
                        na_nkey_type_name((na_nkey_type)want_key[type]));
     root = json_object();
     nats = json_object();
@@ -725,7 +735,7 @@ na_status na_claims_add_signing_key(na_claims *c, const char *pub, na_err *err)
         return na_fail(err, NA_EINVAL, "%s claims have no signing keys", type_names[c->type]);
     if (!na_nkey_is_public(pub, want))
         return na_fail(err, NA_EINVAL, "signing key '%.60s' is not a valid %s public key",
-                       pub ? pub : "", na_nkey_type_name(want));
+                       shown_key(pub), na_nkey_type_name(want));
     if (!json_is_object(nats)) {
         nats = json_object();
         json_object_set_new(c->root, "nats", nats);
@@ -758,7 +768,7 @@ na_status na_claims_add_scoped_key(na_claims *c, const char *pub, const char *ro
         return na_fail(err, NA_EINVAL, "only account claims have scoped signing keys");
     if (!na_nkey_is_public(pub, NA_NKEY_ACCOUNT))
         return na_fail(err, NA_EINVAL, "signing key '%.60s' is not a valid account public key",
-                       pub ? pub : "");
+                       shown_key(pub));
     if (template_json) {
         tpl = json_loads(template_json, 0, &je);
         if (!json_is_object(tpl)) {
@@ -802,7 +812,7 @@ na_status na_claims_revoke(na_claims *c, const char *pub, int64_t at, na_err *er
     if (!pub || (strcmp(pub, "*") != 0 && !na_nkey_is_public(pub, NA_NKEY_USER) &&
                  !na_nkey_is_public(pub, NA_NKEY_ACCOUNT)))
         return na_fail(err, NA_EINVAL, "'%.60s' is not a user key, account key or '*'",
-                       pub ? pub : "");
+                       shown_key(pub));
     rev = json_object_get(nats, "revocations");
     if (!json_is_object(rev)) {
         rev = json_object();
@@ -938,6 +948,9 @@ na_status na_claims_encode(na_claims *c, char **jwt, const na_nkey *signer, int6
     json_object_set_new(c->root, "iss", json_string(na_nkey_public(signer)));
     json_object_set_new(c->root, "iat", json_integer(iat));
     json_object_del(c->root, "jti");
+    /* a top-level "type" marks a v1 payload (decode would then verify the
+     * v2 signature as v1 and fail); Go's v2 structs have no such field */
+    json_object_del(c->root, "type");
     st = compute_jti(c, jti, err);
     if (st != NA_OK)
         return st;
@@ -959,6 +972,13 @@ na_status na_claims_encode(na_claims *c, char **jwt, const na_nkey *signer, int6
     if (st != NA_OK)
         goto out;
     plen = na_b64url_enc_len(b.len);
+    if (hlen + 1 + plen + 1 + na_b64url_enc_len(NA_NKEY_SIG_LEN) > NA_JWT_MAX_TOKEN) {
+        /* the payload fits its cap but its base64 may not: never write a
+         * token that na_jwt_decode refuses */
+        st = na_fail(err, NA_ETOOBIG, "token would exceed the maximum of %u bytes",
+                     NA_JWT_MAX_TOKEN);
+        goto out;
+    }
     out = malloc(hlen + 1 + plen + 1 + na_b64url_enc_len(NA_NKEY_SIG_LEN) + 1);
     if (!out) {
         st = na_fail(err, NA_ENOMEM, "out of memory");
@@ -1093,6 +1113,16 @@ na_status claims_decode(na_claims **out, const char *token, size_t len, int64_t 
         st = na_fail(err, NA_EPREFIX, "%s claims must be issued by %s, not a %s key",
                      type_names[c->type], allowed_issuers(c->type), na_nkey_type_name(ik));
         goto out;
+    }
+    if (c->type == NA_CLAIMS_ACCOUNT && ver == 2) {
+        /* Go's loadAccount: tiered JetStream limits clear the flat ones */
+        static const char *const js[] = {"mem_storage", "disk_storage", "streams", "consumer",
+                                         "max_ack_pending", "mem_max_stream_bytes",
+                                         "disk_max_stream_bytes", "max_bytes_required"};
+        json_t *lim = json_object_get(claims_nats(c), "limits");
+        if (json_object_size(json_object_get(lim, "tiered_limits")) > 0)
+            for (size_t i = 0; i < sizeof js / sizeof js[0]; i++)
+                json_object_del(lim, js[i]);
     }
     if (version)
         *version = ver;
