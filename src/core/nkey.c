@@ -1,8 +1,10 @@
 /*
  * nkey.c - nkeys and xkeys: encode/decode, create, sign/verify, seal/open.
  *
- * Invariants: an na_nkey lives in sodium_malloc memory (guarded, wiped on
- * free); pub is always the NUL-terminated encoding of pk; sk is meaningful
+ * Invariants: an na_nkey is heap memory locked against swapping (mlock, best
+ * effort) and wiped when destroyed; sodium_malloc's guard pages cost two
+ * mmaps and an mprotect per key (~40 us), too much for bulk issuing and
+ * per-request keys, so it is kept for long-lived shared keys only; pub is always the NUL-terminated encoding of pk; sk is meaningful
  * only when has_seed. For ed25519 types sk is libsodium's 64-byte secret key
  * (seed | pk) and seed is the 32-byte seed; for CURVE, seed is the x25519
  * scalar exactly as stored in the encoded seed (not pre-clamped).
@@ -76,7 +78,7 @@ na_status na_nkey_type_parse(na_nkey_type *out, const char *name, na_err *err)
     return na_fail(err, NA_EINVAL,
                    "unknown key type '%.40s' (want operator, account, user, server, "
                    "cluster or curve)",
-                   name);
+                   name[0] == 'S' && strlen(name) > 8 ? "(a seed?)" : name); /* no secrets */
 }
 
 void na_nkey_encode_public(char out[NA_NKEY_PUBLIC_LEN + 1], na_nkey_type t,
@@ -114,7 +116,7 @@ static na_status decode_raw(uint8_t *b, size_t want, const char *s, size_t len,
     uint8_t tmp[64];
     long n;
     uint16_t crc;
-    if (len > 100)
+    if (len != na_b32_enc_len(want)) /* a wrong length says so, not "bad base32" */
         return na_fail(err, NA_ELENGTH, "%s is %zu characters, want %zu", what, len,
                        na_b32_enc_len(want));
     n = na_b32_decode(tmp, s, len);
@@ -198,9 +200,9 @@ bool na_nkey_is_public(const char *s, na_nkey_type t)
 
 static na_nkey *key_alloc(void)
 {
-    na_nkey *k = na_crypto_init() ? sodium_malloc(sizeof *k) : NULL;
+    na_nkey *k = na_crypto_init() ? calloc(1, sizeof *k) : NULL;
     if (k)
-        memset(k, 0, sizeof *k);
+        (void)sodium_mlock(k, sizeof *k); /* may fail under RLIMIT_MEMLOCK: still wiped */
     return k;
 }
 
@@ -298,8 +300,10 @@ na_status na_nkey_from_public(na_nkey **out, const char *pub, size_t len, na_err
 
 void na_nkey_destroy(na_nkey *k)
 {
-    if (k)
-        sodium_free(k); /* sodium_free wipes before unmapping */
+    if (!k)
+        return;
+    sodium_munlock(k, sizeof *k); /* wipes, then unlocks */
+    free(k);
 }
 
 na_nkey_type na_nkey_type_of(const na_nkey *k) { return k->type; }
