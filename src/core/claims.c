@@ -15,6 +15,7 @@
 #include <sodium.h>
 
 #include "claims_internal.h"
+#include "json_internal.h"
 #include "schema.h"
 
 static const char *const type_names[NA_CLAIMS_TYPE_COUNT] = {
@@ -209,16 +210,15 @@ static na_status identify(json_t *root, na_claims_type *type, int64_t *version, 
 static na_status parse_json(json_t **out, const char *json, size_t len, const char *what,
                             na_err *err)
 {
-    json_error_t je;
+    char msg[96];
     json_t *root;
     *out = NULL;
     if (len > NA_JWT_MAX_TOKEN)
         return na_fail(err, NA_ETOOBIG, "%s of %zu bytes exceeds the maximum of %u bytes", what,
                        len, NA_JWT_MAX_TOKEN);
-    root = json_loadb(json, len, 0, &je);
+    root = na_json_parse(json, len, msg, sizeof msg);
     if (!root)
-        return na_fail(err, NA_EJSON, "%s is not valid JSON: %s at line %d column %d", what,
-                       je.text, je.line, je.column);
+        return na_fail(err, NA_EJSON, "%s is not valid JSON: %s", what, msg);
     if (!json_is_object(root)) {
         json_decref(root);
         return na_fail(err, NA_EJSON, "%s is not a JSON object", what);
@@ -475,10 +475,7 @@ const char *na_claims_str_at(const na_claims *c, const char *path, size_t i)
 
 static bool valid_utf8(const char *s)
 {
-    json_t *t = json_string(s); /* jansson validates UTF-8 */
-    bool ok = t != NULL;
-    json_decref(t);
-    return ok;
+    return na_utf8_valid(s, strlen(s));
 }
 
 /* Set a value at path after checking it; takes ownership of v. */
@@ -689,12 +686,16 @@ static const char *perm_base(const na_claims *c)
 na_status na_claims_perm_add(na_claims *c, na_perm_dir dir, bool allow, const char *subject,
                              na_err *err)
 {
-    char path[64];
+    static const char *const paths[2][2][2] = {
+        /* user */ {{"nats.pub.deny", "nats.pub.allow"}, {"nats.sub.deny", "nats.sub.allow"}},
+        /* account */
+        {{"nats.default_permissions.pub.deny", "nats.default_permissions.pub.allow"},
+         {"nats.default_permissions.sub.deny", "nats.default_permissions.sub.allow"}},
+    };
     if (c->type != NA_CLAIMS_USER && c->type != NA_CLAIMS_ACCOUNT)
         return na_fail(err, NA_EINVAL, "%s claims have no permissions", type_names[c->type]);
-    snprintf(path, sizeof path, "%s%s.%s", perm_base(c), dir == NA_PERM_PUB ? "pub" : "sub",
-             allow ? "allow" : "deny");
-    return na_claims_add_str(c, path, subject, err);
+    return na_claims_add_str(c, paths[c->type == NA_CLAIMS_ACCOUNT][dir == NA_PERM_SUB][allow],
+                             subject, err);
 }
 
 na_status na_claims_set_resp(na_claims *c, int64_t max_msgs, int64_t ttl_ns, na_err *err)
@@ -851,20 +852,12 @@ static const schema S_CLAIMS_DATA = {"ClaimsData", f_claims_data, 8};
 /* jti = base32(SHA-512/256(json(ClaimsData with jti ""))), unknown fields excluded */
 static na_status compute_jti(const na_claims *c, char out[53], na_err *err)
 {
-    json_t *cd = json_object();
     na_buf b;
     uint8_t h[32];
-    na_status st = NA_OK;
-    if (!cd)
-        return na_fail(err, NA_ENOMEM, "out of memory");
-    for (size_t i = 0; i < 8; i++) {
-        json_t *v = json_object_get(c->root, f_claims_data[i].key);
-        if (v && strcmp(f_claims_data[i].key, "jti") != 0)
-            json_object_set(cd, f_claims_data[i].key, v);
-    }
+    na_status st;
+    /* the caller removed "jti" from root; ClaimsData's fields only */
     na_buf_init(&b, NA_JWT_MAX_TOKEN);
-    st = schema_write(&b, &S_CLAIMS_DATA, cd, err);
-    json_decref(cd);
+    st = schema_write_fields(&b, &S_CLAIMS_DATA, c->root, false, err);
     if (st == NA_OK && na_sha512_256(h, b.p, b.len) != 0)
         st = na_fail(err, NA_EINVAL, "SHA-512/256 is not available in libcrypto");
     na_buf_release(&b);
@@ -1011,6 +1004,10 @@ static na_status check_header(const char *h, size_t hlen, bool *v1, na_err *err)
     na_status st = NA_OK;
     if (hlen > 600)
         return na_fail(err, NA_EJWT, "token header is too long");
+    if (hlen == sizeof HEADER_B64 - 1 && memcmp(h, HEADER_B64, hlen) == 0) {
+        *v1 = false; /* the header Go and natsauth write: no need to parse it */
+        return NA_OK;
+    }
     n = na_b64url_decode(buf, sizeof buf, h, hlen);
     if (n < 0)
         return na_fail(err, NA_EJWT, "token header is not valid base64url");

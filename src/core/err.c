@@ -142,7 +142,7 @@ static bool buf_reserve(na_buf *b, size_t extra)
     need = b->len + extra + 1;
     if (need <= b->cap)
         return true;
-    ncap = b->cap ? b->cap : 256;
+    ncap = b->cap ? b->cap : 1024; /* a user JWT payload fits: no regrowth */
     while (ncap < need)
         ncap *= 2;
     if (ncap > b->max + 1)
@@ -212,6 +212,7 @@ char *na_buf_take(na_buf *b)
     }
     if (!b->p && !buf_reserve(b, 0))
         return NULL;
+    b->p[b->len] = '\0'; /* a buffer nothing was put in has no terminator yet */
     p = b->p;
     na_buf_init(b, b->max);
     return p;

@@ -63,6 +63,10 @@ na_status schema_check_value(const field *f, json_t *v, const char *path, na_err
 
 /* Write obj as Go's encoding/json would marshal the struct (compact). */
 na_status schema_write(na_buf *b, const schema *s, const json_t *obj, na_err *err);
+/* Same, with unknown fields left out when unknown is false (the jti hash
+ * covers exactly Go's ClaimsData fields). */
+na_status schema_write_fields(na_buf *b, const schema *s, const json_t *obj, bool unknown,
+                              na_err *err);
 /* Write any JSON value the way Go marshals interface{} (sorted maps). */
 void json_write_any(na_buf *b, const json_t *v);
 /* Go string escaping (HTML-safe), with quotes. */
