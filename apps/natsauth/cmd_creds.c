@@ -1,6 +1,8 @@
 /*
  * cmd_creds.c - `natsauth creds`: build a .creds file (user JWT + user seed)
- * with na_creds_format, exactly as jwt.FormatUserConfig writes it.
+ * with na_creds_format, exactly as jwt.FormatUserConfig writes it. With two
+ * arguments (`creds ACCOUNT USER`) the creds of a stored user instead
+ * (store_creds_run in cmd_mint.c).
  *
  * The output holds a seed: it goes to stdout only when asked (no -o), and
  * to a file only through a 0600 temp file renamed into place, so no reader
@@ -11,12 +13,16 @@
 #include "cmds.h"
 #include "util.h"
 
-enum { C_JWT, C_SEED, C_OUT };
+enum { C_JWT, C_SEED, C_OUT, C_STORE, C_JSON };
 static const cli_opt creds_opts[] = {
     {"jwt", 0, "FILE", "the user JWT: raw, decorated or a .creds file; - for stdin"},
     {"seed", 0, "FILE", "the user seed (SU...): a file (bare seed or .creds), - for stdin, "
                         "or env:NAME"},
     {"output", 'o', "OUT", "write to OUT (mode 0600, atomically) instead of stdout"},
+    {"store", 0, "PATH", "ACCOUNT USER: the store (default: $NATSAUTH_STORE, else "
+                         "~/.local/share/natsauth/store.db)"},
+    {"json", 0, NULL, "ACCOUNT USER: print {\"account\",\"user\",\"pub\",\"expires\",\"creds\"} "
+                    "(\"file\" with -o)"},
     {NULL, 0, NULL, NULL},
 };
 
@@ -33,8 +39,20 @@ static int run_creds(const cli_cmd *cmd, const cli_args *a)
     char seed[NA_NKEY_SEED_LEN + 1] = {0};
     int rc = CLI_FAIL;
 
+    if (a->npos) {
+        if (cfg.jwt || cfg.seed)
+            return cli_usage(cmd, "unexpected argument '%.60s' (ACCOUNT USER is the store form, "
+                                  "without --jwt/--seed)",
+                             a->pos[0]);
+        if (a->npos != 2)
+            return cli_usage(cmd, "the store form needs ACCOUNT USER");
+        return store_creds_run(cmd, a);
+    }
+    if (a->set[C_STORE] || a->set[C_JSON])
+        return cli_usage(cmd, "--%s applies to the store form (creds ACCOUNT USER)",
+                         a->set[C_STORE] ? "store" : "json");
     if (!cfg.jwt)
-        return cli_usage(cmd, "--jwt is required");
+        return cli_usage(cmd, "--jwt is required (or give ACCOUNT USER)");
     if (!cfg.seed)
         return cli_usage(cmd, "--seed is required");
     if (strcmp(cfg.jwt, "-") == 0 && strcmp(cfg.seed, "-") == 0)
@@ -64,11 +82,13 @@ out:
 }
 
 static const cli_cmd creds_cmd = {
-    "creds", "creds", "--jwt FILE --seed FILE [-o OUT]",
-    "write a .creds file from a user JWT and its seed",
+    "creds", "creds", "--jwt FILE --seed FILE [-o OUT] | ACCOUNT USER [-o OUT]",
+    "write a .creds file from a user JWT and its seed, or of a stored user",
     "The seed must be the user seed whose public key is the JWT's subject. Without\n"
-    "-o the creds text (which contains the seed) is printed on stdout.\n",
-    creds_opts, 0, 0, run_creds,
+    "-o the creds text (which contains the seed) is printed on stdout.\n"
+    "With ACCOUNT USER instead: the creds of a user of the store (see 'natsauth\n"
+    "user add'); the read is recorded in the store's audit log.\n",
+    creds_opts, 0, 2, run_creds,
 };
 
 int cmd_creds(int argc, char **argv) { return cli_run(&creds_cmd, argc, argv); }

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cmd_store.h"
 #include "cmds.h"
 #include "util.h"
 
@@ -24,7 +25,24 @@ static const cli_noun nouns[] = {
     {"keys", cmd_keys, "generate nkeys and xkeys; sign, verify, seal and open data"},
     {"jwt", cmd_jwt, "sign NATS JWT v2 claims"},
     {"decode", cmd_decode, "show (and with --verify, check) a JWT, decorated JWT or .creds file"},
-    {"creds", cmd_creds, "write a .creds file from a user JWT and its seed"},
+    {"creds", cmd_creds, "write a .creds file: from a user JWT and its seed, or of a stored user"},
+    /* the account store (cmd_store.c: shared plumbing) */
+    {"init", cmd_init, "create the store: operator, system account, accounts"},
+    {"operator", cmd_operator, "show or edit the operator (service URLs, signing keys)"},
+    {"account", cmd_account, "add, edit, show, list, remove and revoke accounts"},
+    {"sk", cmd_sk, "account signing keys, plain or scoped (roles)"},
+    {"user", cmd_user, "add, edit, show, list, remove and revoke users"},
+    {"export", cmd_export, "add or remove an account's stream/service exports"},
+    {"import", cmd_import, "add or remove an account's imports"},
+    {"mint", cmd_mint, "short-lived creds for a user that is not stored"},
+    {"config", cmd_config, "nats-server configuration for the operator and accounts"},
+    {"tenant", cmd_tenant, "organisations (accounts), their apps (users) and members"},
+    {"store", cmd_store, "the store file: its path; seal or unseal its seeds"},
+    {"push", cmd_push, "send account JWTs to NATS servers (update, delete removed accounts)"},
+    {"pull", cmd_pull, "fetch the servers' account JWTs and compare them with the store"},
+    {"export-nsc", cmd_export_nsc, "write the store in nsc's layout (stores and keys)"},
+    {"import-nsc", cmd_import_nsc, "import an nsc operator, accounts, users and keys"},
+    {"export-keys", cmd_export_keys, "write an account signing key to a .env file"},
 };
 #define NOUN_COUNT (sizeof nouns / sizeof nouns[0])
 
@@ -39,6 +57,11 @@ static void usage(FILE *f)
     fprintf(f, "  %-8s %s\n", "version", "print the version");
     fprintf(f, "\nSeeds are never taken from the command line: options that need one take a\n"
                "file (a seed or a .creds file), - for stdin, or env:NAME.\n"
+               "Store commands (init ... pull) keep the operator, accounts and users in a\n"
+               "SQLite file: --store PATH (before or after the command), else $NATSAUTH_STORE,\n"
+               "else ~/.local/share/natsauth/store.db. A sealed store needs\n"
+               "$NATSAUTH_PASSPHRASE (or asks on a terminal). --conflict idempotent (or\n"
+               "$NATSAUTH_CONFLICT) makes an identical add a no-op instead of an error.\n"
                "Exit status: 0 ok, 1 failure, 2 usage error.\n"
                "Run 'natsauth COMMAND --help' for the options of a command.\n");
 }
@@ -55,6 +78,11 @@ static int run(int argc, char **argv)
 {
     const cli_noun *n;
     const char *cmd;
+    int first = st_global_options(argc, argv); /* [--store PATH] [--conflict POLICY] */
+    if (first < 0)
+        return CLI_USAGE;
+    argc -= first - 1;
+    argv += first - 1;
     if (argc < 2) {
         usage(stderr);
         return CLI_USAGE;

@@ -141,10 +141,20 @@ static int find_short(const cli_cmd *cmd, char c)
     return -1;
 }
 
+bool cli_opt_repeatable(const cli_opt *o)
+{
+    size_t n = o->arg ? strlen(o->arg) : 0;
+    return n > 3 && strcmp(o->arg + n - 3, "...") == 0;
+}
+
 int cli_parse(const cli_cmd *cmd, int argc, char **argv, cli_args *a)
 {
     bool only_pos = false;
     memset(a, 0, sizeof *a);
+    if (opt_count(cmd) > CLI_MAX_OPTS) {
+        cli_err("%s: internal error: more than %d options", cmd->path, CLI_MAX_OPTS);
+        return CLI_USAGE;
+    }
     for (int i = 1; i < argc; i++) {
         const char *s = argv[i], *val = NULL;
         int idx;
@@ -192,10 +202,15 @@ int cli_parse(const cli_cmd *cmd, int argc, char **argv, cli_args *a)
                                  cmd->opts[idx].arg);
             val = argv[++i];
         }
-        if (a->set[idx])
+        if (a->set[idx] && !cli_opt_repeatable(&cmd->opts[idx]))
             return cli_usage(cmd, "option '--%s' is given more than once", cmd->opts[idx].name);
+        if (a->nseq >= CLI_MAX_SEQ)
+            return cli_usage(cmd, "too many options (at most %d)", CLI_MAX_SEQ);
+        if (!a->set[idx])
+            a->val[idx] = val;
         a->set[idx] = true;
-        a->val[idx] = val;
+        a->seq[a->nseq].idx = idx;
+        a->seq[a->nseq++].val = val;
     }
     if (a->npos < cmd->min_pos)
         return cli_usage(cmd, "missing argument");

@@ -31,7 +31,9 @@ enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
 
 /* ---- command tables ---- */
 
-/* One option. arg == NULL: a flag; otherwise the metavariable ("FILE"). */
+/* One option. arg == NULL: a flag; otherwise the metavariable ("FILE"). A
+ * metavariable ending in "..." ("SUBJECT...") marks an option that may be
+ * given more than once; every occurrence is kept in cli_args.seq. */
 typedef struct cli_opt {
     const char *name;  /* long name without "--" */
     char short_name;   /* 0 if none */
@@ -39,17 +41,24 @@ typedef struct cli_opt {
     const char *help;
 } cli_opt;
 
-#define CLI_MAX_OPTS 16
+#define CLI_MAX_OPTS 40
 #define CLI_MAX_POS 4
+#define CLI_MAX_SEQ 256 /* options given on one command line */
 
 /* The parsed command line of one command: val/set are indexed like the
- * command's option table; pos holds the positional arguments (borrowed
- * from argv). */
+ * command's option table (val: the first occurrence); pos holds the
+ * positional arguments; seq every option given, in command-line order
+ * (all borrowed from argv). */
 typedef struct cli_args {
     const char *val[CLI_MAX_OPTS];
     bool set[CLI_MAX_OPTS];
     const char *pos[CLI_MAX_POS];
     int npos;
+    struct {
+        int idx;
+        const char *val;
+    } seq[CLI_MAX_SEQ];
+    int nseq;
 } cli_args;
 
 typedef struct cli_cmd cli_cmd;
@@ -68,6 +77,8 @@ struct cli_cmd {
  * CLI_USAGE after printing the problem, or -1 after printing help to
  * stdout for --help / -h (the caller then exits 0). */
 int cli_parse(const cli_cmd *cmd, int argc, char **argv, cli_args *a);
+/* True if the option may be given more than once (metavariable "X..."). */
+bool cli_opt_repeatable(const cli_opt *o);
 void cli_help(const cli_cmd *cmd, FILE *f);
 /* Parse and run one command. */
 int cli_run(const cli_cmd *cmd, int argc, char **argv);

@@ -6,12 +6,15 @@ usage: run_cli_tests.py --bin PATH/TO/natsauth --cases DIR|FILE.t [...]
 
 Each case runs in a fresh temporary directory holding a copy of the fixtures
 (every copied file is made mode 0600), with `natsauth` first on PATH, through
-`/bin/sh -c`, so pipes, `&&`, redirections and VAR=value prefixes work.
+`/bin/sh -c`, so pipes, `&&`, redirections and VAR=value prefixes work. HOME
+is that directory; NATSAUTH_* and XDG_* variables are not passed on.
 
 Case file format (one case per `$` line; blank lines are ignored):
 
     # what this case proves        comment; the block just above `$` names the case
     $ natsauth keys pub -          the command
+    + natsauth keys pub -          continues the command on a new line: a script
+                                   of several commands in the same directory
     < SUAKYRHV...                  a line of stdin ("\\n" appended); `<` alone = empty line
     > UD466L6E...                  an expected stdout line (exact)
     ~ ^SU[A-Z2-7]{56}$             an expected stdout line matching a regex (fullmatch)
@@ -19,6 +22,10 @@ Case file format (one case per `$` line; blank lines are ignored):
     ! text                         stderr contains text
     ? 0                            the expected exit code (required)
     @ allow-seed                   this case may print a seed (keys gen, creds)
+
+A command with `+` lines runs under `set -e`: the first failing line ends it
+with its exit code (write `cmd || echo "rc=$?"` to go on after an expected
+failure). Only the output of the whole script is checked.
 
 Rules: if a case has `>` or `~` lines, stdout must be exactly those lines, in
 order; with only `*` lines, each must occur; with neither, stdout must be
@@ -44,6 +51,7 @@ class Case:
         self.path, self.line = path, line
         self.title = None
         self.cmd = None
+        self.script = []      # `+` lines after the `$` line
         self.stdin = []
         self.stdout = []      # list of ("=", text) or ("~", regex)
         self.contains = []
@@ -80,7 +88,11 @@ def parse(path):
                 continue
             if cur is None:
                 raise SyntaxError("%s:%d: %r before any `$` line" % (path, n, line))
-            if tag == "<":
+            if tag == "+":
+                if cur.stdin or cur.stdout or cur.contains or cur.stderr or cur.code is not None:
+                    raise SyntaxError("%s:%d: `+` must follow the `$` line" % (path, n))
+                cur.script.append(rest)
+            elif tag == "<":
                 cur.stdin.append(rest)
             elif tag == ">":
                 cur.stdout.append(("=", rest))
@@ -145,11 +157,16 @@ def run_case(case, binary, fixtures, timeout):
                 os.chmod(os.path.join(root, fn), 0o600)
         os.mkdir(bindir)
         os.symlink(binary, os.path.join(bindir, "natsauth"))
-        env = {k: v for k, v in os.environ.items() if not k.startswith("NATSAUTH")}
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith("NATSAUTH") and not k.startswith("XDG_")}
+        # HOME is the case's directory: the default store path never leaves it
         env.update(PATH=bindir + os.pathsep + env.get("PATH", "/usr/bin:/bin"),
-                   LC_ALL="C", TZ="UTC")
+                   LC_ALL="C", TZ="UTC", HOME=work)
         stdin = "".join(s + "\n" for s in case.stdin).encode()
-        p = subprocess.run(["/bin/sh", "-c", case.cmd], cwd=work, env=env, input=stdin,
+        script = case.cmd
+        if case.script:
+            script = "\n".join(["set -e", case.cmd] + case.script)
+        p = subprocess.run(["/bin/sh", "-c", script], cwd=work, env=env, input=stdin,
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
         out = p.stdout.decode("utf-8", "replace")
         err = p.stderr.decode("utf-8", "replace")
