@@ -8,6 +8,9 @@
  * directory, so `nsc --data-dir DIR/stores --keystore-dir DIR/keys` (or
  * NKEYS_PATH=DIR/keys) reads it. It never overwrites: the operator directory
  * must not exist, and it appears in one rename once everything is written.
+ * It runs inside a store transaction (a consistent snapshot, and the audit
+ * line); should that final commit fail, the files stay written and the
+ * command still reports the failure.
  *
  * import-nsc's --store is the nsc directory (as nsc calls it), so the
  * natsauth store comes from --into PATH, the global --store before the
@@ -107,7 +110,8 @@ static int run_export_nsc(const cli_cmd *cmd, const cli_args *a)
         jw_int(&w, "creds", (int64_t)stats.creds);
         jw_end(&w, '}');
     } else if (st == NA_OK) {
-        fprintf(s.out, "exported operator '%s' to '%s': %zu account%s, %zu user%s, %zu signing key%s\n",
+        fprintf(s.out,
+                "exported operator '%s' to '%s': %zu account%s, %zu user%s, %zu signing key%s\n",
                 stats.operator_name, stats.operator_dir, stats.accounts, s_(stats.accounts),
                 stats.users, s_(stats.users), stats.signing_keys, s_(stats.signing_keys));
         if (cfg.with_keys)

@@ -33,11 +33,9 @@ int st_global_options(int argc, char **argv);
 /* Options every store command takes (at the end of its table); looked up
  * by name, so commands do not need enum slots for them. */
 #define ST_OPT_STORE                                                                           \
-    {"store", 0, "PATH", "the store (default: $NATSAUTH_STORE, else "                         \
-                         "$XDG_DATA_HOME or ~/.local/share/natsauth/store.db)"}
+    {"store", 0, "PATH", "the store file (default $NATSAUTH_STORE, else ~/.local/share/...)"}
 #define ST_OPT_CONFLICT                                                                        \
-    {"conflict", 0, "POLICY", "strict (default): adding what exists is an error; idempotent: " \
-                              "an identical add does nothing ($NATSAUTH_CONFLICT)"}
+    {"conflict", 0, "POLICY", "strict (default) or idempotent: an identical add is a no-op"}
 #define ST_OPT_JSON {"json", 0, NULL, "print JSON instead of text"}
 #define ST_OPT_END {NULL, 0, NULL, NULL}
 

@@ -43,7 +43,7 @@ enum {
     U_SUBS,
     U_DATA,
     U_PAYLOAD,
-    U_SIGNING_KEY, /* add only: last, so edit's table is the same without it */
+    U_SIGNING_KEY, /* after USER_OPTS in both tables */
 };
 
 #define USER_OPTS                                                                              \
@@ -60,8 +60,7 @@ enum {
     {"time", 0, "START-END...", "only connect between HH:MM:SS-HH:MM:SS (repeatable)"},       \
     {"clear-times", 0, NULL, "remove every --time window"},                                   \
     {"time-zone", 0, "TZ", "the zone of the --time windows (e.g. Europe/Berlin)"},            \
-    {"conn-type", 0, "TYPE...", "allowed connection type: STANDARD, WEBSOCKET, LEAFNODE, "    \
-                                "LEAFNODE_WS, MQTT, MQTT_WS, IN_PROCESS (repeatable)"},       \
+    {"conn-type", 0, "TYPE...", "allowed connection type: STANDARD, WEBSOCKET, MQTT, ..."},    \
     {"rm-conn-type", 0, "TYPE...", "remove an allowed connection type (repeatable)"},         \
     {"bearer", 0, NULL, "a bearer token: connects without proving the key"},                  \
     {"no-bearer", 0, NULL, "not a bearer token"},                                             \
@@ -85,6 +84,8 @@ static const cli_opt add_opts[] = {
 
 static const cli_opt edit_opts[] = {
     USER_OPTS,
+    {"signing-key", 0, "PUB|ROLE", "must be the key that signed the user (re-signing with "
+                                   "another key is not supported: remove and add the user)"},
     ST_OPT_STORE,
     ST_OPT_JSON,
     ST_OPT_END,
@@ -216,11 +217,39 @@ static void print_result(st_session *s, const char *account, const char *name,
     }
 }
 
+/* user edit --signing-key: the library re-signs a user with the key that
+ * signed it, so the option may only name that key (by key or role). */
+static na_status same_signer(st_session *s, const na_entity *acct, const char *user,
+                             const char *want, na_err *err)
+{
+    na_entity u = {0};
+    na_signing_key *l = NULL;
+    size_t n = 0;
+    bool same = false;
+    na_status st = na_store_user_get(s->store, acct->name, user, &u, err);
+    if (st == NA_OK && u.signer) {
+        same = strcmp(want, u.signer) == 0 || (strcmp(want, acct->pub) == 0 &&
+                                               strcmp(u.signer, acct->pub) == 0);
+        if (!same && (st = na_store_sk_list(s->store, acct->name, &l, &n, err)) == NA_OK)
+            for (size_t i = 0; i < n; i++)
+                same |= l[i].role && strcmp(l[i].role, want) == 0 &&
+                        strcmp(l[i].pub, u.signer) == 0;
+    }
+    if (st == NA_OK && !same)
+        st = na_fail(err, NA_EINVAL,
+                     "user '%s' of account '%s' is signed by '%s', not '%s': edit cannot change "
+                     "the signing key (remove the user and add it with --signing-key)",
+                     user, acct->name, u.signer ? u.signer : "?", want);
+    na_signing_keys_free(l, n);
+    na_entity_release(&u);
+    return st;
+}
+
 static int run_add_edit(const cli_cmd *cmd, const cli_args *a, bool add)
 {
     st_session s;
     st_edits ed = {0};
-    na_user_opts uo = {add ? a->val[U_SIGNING_KEY] : NULL};
+    na_user_opts uo = {a->val[U_SIGNING_KEY]};
     na_result r = {0};
     na_entity acct = {0};
     na_err err = {0};
@@ -236,6 +265,8 @@ static int run_add_edit(const cli_cmd *cmd, const cli_args *a, bool add)
         st = na_fail(&err, NA_ENOMEM, "out of memory");
     else
         st = na_store_account_get(s.store, a->pos[0], &acct, &err);
+    if (st == NA_OK && !add && uo.signing_key)
+        st = same_signer(&s, &acct, a->pos[1], uo.signing_key, &err);
     if (st == NA_OK && add)
         st = na_user_add(&s.x, a->pos[0], a->pos[1], &uo, ed.e, ed.n, &r, &err);
     else if (st == NA_OK)
@@ -473,7 +504,10 @@ static int run_revoke(const cli_cmd *cmd, const cli_args *a)
     "subjects (kept exactly as given), --rm removes one from every list. SIZE is\n"           \
     "bytes (1024, 10K, 5M, 2G as powers of 1000, 1Ki, 5Mi, 2Gi of 1024), N a count;\n"        \
     "-1 is unlimited. New users have no limits (-1) and no permissions (all\n"                \
-    "subjects allowed, unless the account has default permissions).\n"                        \
+    "subjects allowed, unless the account has default permissions). --conn-type:\n"           \
+    "STANDARD, WEBSOCKET, LEAFNODE, LEAFNODE_WS, MQTT, MQTT_WS, IN_PROCESS.\n"                 \
+    "--store PATH (or $NATSAUTH_STORE), --conflict strict|idempotent (or\n"                    \
+    "$NATSAUTH_CONFLICT): see 'natsauth help'.\n"                                             \
     "The change is validated: what would make the user invalid is refused.\n"
 
 static const cli_cmd verbs[] = {

@@ -32,5 +32,6 @@ int cmd_pull(int argc, char **argv); /* cmd_push.c */
 int cmd_export_nsc(int argc, char **argv);  /* cmd_nsc.c */
 int cmd_import_nsc(int argc, char **argv);  /* cmd_nsc.c */
 int cmd_export_keys(int argc, char **argv); /* cmd_nsc.c */
+int cmd_connect_test(int argc, char **argv); /* cmd_client.c */
 
 #endif

@@ -43,6 +43,7 @@ static const cli_noun nouns[] = {
     {"export-nsc", cmd_export_nsc, "write the store in nsc's layout (stores and keys)"},
     {"import-nsc", cmd_import_nsc, "import an nsc operator, accounts, users and keys"},
     {"export-keys", cmd_export_keys, "write an account signing key to a .env file"},
+    {"connect-test", cmd_connect_test, "connect with a .creds file; try publishes and subscribes"},
 };
 #define NOUN_COUNT (sizeof nouns / sizeof nouns[0])
 

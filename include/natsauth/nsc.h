@@ -4,13 +4,16 @@
  *
  * The layout (nats-io/nsc cmd/store/store.go, cmd/store/keys.go, home/home.go):
  *
- *   <stores>/<op>/.nsc                     {"managed":false,"name":"<op>","kind":"operator","version":"1"}
+ *   <stores>/<op>/.nsc                     json.Marshal(store.Info):
+ *                                          {"managed":false,"name":"<op>","kind":"operator",
+ *                                           "version":"1"} (managed: true when the store holds
+ *                                           no operator identity seed)
  *   <stores>/<op>/<op>.jwt                 the operator JWT, raw (no decoration, no newline)
  *   <stores>/<op>/accounts/<a>/<a>.jwt     account JWTs
  *   <stores>/<op>/accounts/<a>/users/<u>.jwt
  *   <keys>/keys/<K>/<pk[1:3]>/<pk>.nk      a seed, bare (no newline); K = pk[0]
  *   <keys>/creds/<op>/<a>/<u>.creds        jwt.FormatUserConfig text
- *   <keys>/.gitignore                      nsc's text ignoring every .nk and .creds file (when missing)
+ *   <keys>/.gitignore                      nsc's text ignoring .nk and .creds files (if missing)
  *
  * Files are 0600, directories 0700. Names are used verbatim as path
  * components (nsc's SafeName only trims spaces), so a name that is empty,

@@ -50,7 +50,8 @@
 #define PUB_CAP (NA_NKEY_PUBLIC_LEN + 1)
 
 /* nsc's AddGitIgnore text, byte for byte (the space after "files" included). */
-static const char GITIGNORE[] = "# ignore all nk files \n**/*.nk\n\n# ignore all creds files\n**/*.creds\n";
+static const char GITIGNORE[] = "# ignore all nk files \n**/*.nk\n\n"
+                                "# ignore all creds files\n**/*.creds\n";
 
 /* ---- small helpers -------------------------------------------------------- */
 
@@ -105,7 +106,10 @@ static na_status pathf(char *out, na_err *err, const char *fmt, ...)
     return NA_OK;
 }
 
-static bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
 
 /* Trim ASCII whitespace in place; returns the start, *len the new length. */
 static char *trim(char *s, size_t *len)
@@ -929,7 +933,7 @@ na_status na_nsc_export(na_ctx *x, const na_nsc_export_opts *o, na_nsc_stats *st
 {
     xstate s;
     char p[PATH_CAP];
-    bool managed, published = false;
+    bool managed;
     na_status st;
     memset(&s, 0, sizeof s);
     if (stats)
@@ -995,6 +999,14 @@ na_status na_nsc_export(na_ctx *x, const na_nsc_export_opts *o, na_nsc_stats *st
             (st = sync_dir(o->keys_dir, true, err)) != NA_OK)
             goto out;
     }
+    if (na_store_in_transaction(x->store)) {
+        char line[768];
+        snprintf(line, sizeof line,
+                 "nsc export of operator %s (%s) to %.300s: %zu accounts, %zu users, %zu seeds",
+                 s.op.name, s.op.pub, s.target, s.stats.accounts, s.stats.users, s.stats.seeds);
+        if ((st = na_store_audit(x->store, x->now, line, err)) != NA_OK)
+            goto out;
+    }
     /* data first, then the one rename that makes the operator appear */
     if ((st = sync_dir(s.staging, true, err)) != NA_OK ||
         (st = pathf(p, err, "%s/%s", s.staging, s.op.name)) != NA_OK)
@@ -1008,22 +1020,11 @@ na_status na_nsc_export(na_ctx *x, const na_nsc_export_opts *o, na_nsc_stats *st
             st = io_fail(err, e, "cannot move the exported operator to", s.target);
         goto out;
     }
-    published = true;
     (void)sync_dir(o->stores_dir, false, NULL);
-    if (na_store_in_transaction(x->store)) {
-        char line[768];
-        snprintf(line, sizeof line,
-                 "nsc export of operator %s (%s) to %.300s: %zu accounts, %zu users, %zu seeds",
-                 s.op.name, s.op.pub, s.target, s.stats.accounts, s.stats.users, s.stats.seeds);
-        if ((st = na_store_audit(x->store, x->now, line, err)) != NA_OK)
-            goto out;
-    }
 out:
     if (s.staging[0])
         rm_tree(s.staging);
     if (st != NA_OK) {
-        if (published)
-            rm_tree(s.target);
         created_undo(&s.made);
     } else {
         snprintf(s.stats.operator_name, sizeof s.stats.operator_name, "%s", s.op.name);
@@ -1037,11 +1038,13 @@ out:
 
 /* ---- import ---------------------------------------------------------------- */
 
+/* A user as read: claims are checked and dropped (an import may hold many). */
 typedef struct iuser {
     char *name;
     char *jwt;
     char *json;
-    na_claims *c;
+    char pub[PUB_CAP];
+    char iss[PUB_CAP];
 } iuser;
 
 typedef struct iacct {
@@ -1094,7 +1097,6 @@ static void istate_release(istate *s)
             free(a->users[j].name);
             free(a->users[j].jwt);
             na_free(a->users[j].json);
-            na_claims_destroy(a->users[j].c);
         }
         free(a->users);
     }
@@ -1177,7 +1179,8 @@ static na_status find_operator(istate *s, na_err *err)
             bool hit;
             (void)pathf(p, NULL, "%s/%s", root, ops[i]);
             hit = read_info(p, &nm, NULL) == NA_OK &&
-                  (strcmp(nm, s->o->operator_name) == 0 || strcmp(ops[i], s->o->operator_name) == 0);
+                  (strcmp(nm, s->o->operator_name) == 0 ||
+                   strcmp(ops[i], s->o->operator_name) == 0);
             free(nm);
             if (hit)
                 break;
@@ -1263,6 +1266,7 @@ static na_status read_user(istate *s, iacct *a, const char *dir, const char *fil
 {
     char p[PATH_CAP];
     const char *acct_pub = na_claims_subject(a->c), *iss, *ia;
+    na_claims *c = NULL;
     na_status st;
     size_t n = strlen(file) - 4;
     if (!(u->name = malloc(n + 1)))
@@ -1270,26 +1274,29 @@ static na_status read_user(istate *s, iacct *a, const char *dir, const char *fil
     memcpy(u->name, file, n);
     u->name[n] = '\0';
     if ((st = pathf(p, err, "%s/%s", dir, file)) != NA_OK ||
-        (st = read_jwt(p, NA_CLAIMS_USER, &u->jwt, &u->json, &u->c, err)) != NA_OK)
+        (st = read_jwt(p, NA_CLAIMS_USER, &u->jwt, &u->json, &c, err)) != NA_OK)
         return st;
-    iss = na_claims_issuer(u->c);
-    ia = na_claims_issuer_account(u->c);
+    iss = na_claims_issuer(c);
+    ia = na_claims_issuer_account(c);
+    snprintf(u->pub, sizeof u->pub, "%s", na_claims_subject(c));
+    snprintf(u->iss, sizeof u->iss, "%s", iss);
     /* nsc files a user under the account that signed it (Store.StoreRaw, DidSign) */
     if (!(strcmp(iss, acct_pub) == 0 && (!*ia || strcmp(ia, acct_pub) == 0)) &&
-        !(*ia && strcmp(ia, acct_pub) == 0))
-        return na_fail(err, NA_ECHAIN,
-                       "user '%s' ('%s') is issued by '%s'%s%s%s, not by account '%s' (%s) it is "
-                       "filed under",
-                       u->name, p, iss, *ia ? " for account '" : "", ia, *ia ? "'" : "", a->name,
-                       acct_pub);
-    {
+        !(*ia && strcmp(ia, acct_pub) == 0)) {
+        st = na_fail(err, NA_ECHAIN,
+                     "user '%s' ('%s') is issued by '%s'%s%s%s, not by account '%s' (%s) it is "
+                     "filed under",
+                     u->name, p, iss, *ia ? " for account '" : "", ia, *ia ? "'" : "", a->name,
+                     acct_pub);
+    } else {
         na_err e = {0};
-        st = na_chain_check_user(a->c, u->c, &e);
-        if (st != NA_OK && st != NA_EREVOKED)
+        na_status cs = na_chain_check_user(a->c, c, &e);
+        if (cs != NA_OK && cs != NA_EREVOKED)
             warnf(s->o->warn, s->o->warn_arg, "user '%s' of account '%s': %s", u->name, a->name,
                   e.msg);
     }
-    return NA_OK;
+    na_claims_destroy(c);
+    return st;
 }
 
 static na_status read_account(istate *s, const char *accounts, const char *name, iacct *a,
@@ -1343,7 +1350,8 @@ static na_status import_read(istate *s, na_err *err)
         return oom(err);
     st = pathf(p, err, "%s/%s.jwt", s->opdir, trim(name, &len));
     free(name);
-    if (st != NA_OK || (st = read_jwt(p, NA_CLAIMS_OPERATOR, &s->jwt, &s->json, &s->c, err)) != NA_OK ||
+    if (st != NA_OK ||
+        (st = read_jwt(p, NA_CLAIMS_OPERATOR, &s->jwt, &s->json, &s->c, err)) != NA_OK ||
         (st = claims_sks(s->json, &s->sks, &s->nsks, err)) != NA_OK)
         return st;
     if ((st = pathf(accounts, err, "%s/accounts", s->opdir)) != NA_OK ||
@@ -1589,7 +1597,7 @@ static na_status import_write(istate *s, bool op_exists, na_err *err)
             return st;
         for (size_t j = 0; st == NA_OK && j < a->nusers; j++) {
             iuser *u = &a->users[j];
-            const char *upub = na_claims_subject(u->c);
+            const char *upub = u->pub;
             char label[600];
             if ((st = check_entity(s, NA_ENT_USER, a->name, u->name, upub, u->jwt, &same, err)) !=
                 NA_OK)
@@ -1600,7 +1608,7 @@ static na_status import_write(istate *s, bool op_exists, na_err *err)
                 ent.name = u->name;
                 ent.pub = (char *)upub;
                 ent.account = a->name;
-                ent.signer = (char *)na_claims_issuer(u->c);
+                ent.signer = u->iss;
                 ent.claims_json = u->json;
                 ent.jwt = u->jwt;
                 ent.updated_at = x->now;
@@ -1687,7 +1695,7 @@ na_status na_nsc_import(na_ctx *x, const na_nsc_import_opts *o, na_nsc_stats *st
     if ((st = import_write(&s, op_exists, err)) != NA_OK)
         goto out;
     if (o->keys_dir) {
-        static const char *const what[] = {"the operator", "accounts", "signing keys", "users"};
+        static const char *const what[] = {"operators", "accounts", "signing keys", "users"};
         for (int k = 0; k < 4; k++)
             if (s.missing[k])
                 warnf(o->warn, o->warn_arg,

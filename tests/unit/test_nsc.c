@@ -443,7 +443,8 @@ TEST(export_writes_nsc_layout)
     CHECK_STREQ(st.operator_dir, p);
     /* stores */
     snprintf(p, sizeof p, "%s/stores/ACME/.nsc", root);
-    CHECK(file_is(p, "{\"managed\":false,\"name\":\"ACME\",\"kind\":\"operator\",\"version\":\"1\"}"));
+    CHECK(file_is(p, "{\"managed\":false,\"name\":\"ACME\",\"kind\":\"operator\","
+                     "\"version\":\"1\"}"));
     snprintf(p, sizeof p, "%s/stores/ACME/ACME.jwt", root);
     CHECK(file_is_jwt(p, x.store, NA_ENT_OPERATOR, NULL, NULL));
     snprintf(p, sizeof p, "%s/stores/ACME/accounts/APP/APP.jwt", root);
@@ -585,7 +586,8 @@ TEST(import_conflict_policies)
                     db1);
     a.conflict = NA_CONFLICT_IDEMPOTENT;
     CHECKF(do_import(&a, p, kd, NULL, NULL, &st, &err) == NA_OK, "%s", err.msg);
-    CHECK(st.unchanged == 1 + 3 + 7 && st.accounts == 0 && st.users == 0 && st.seeds == 0);
+    CHECK(st.unchanged == 1 + 3 + 7 && st.accounts == 0 && st.users == 0 && st.seeds == 0 &&
+          st.signing_keys == 0);
     after = sh_out("sqlite3 '%s' 'SELECT count(*) FROM audit; SELECT sum(length(jwt)) FROM users'",
                    db1);
     CHECK_STREQ(before, after);
@@ -901,7 +903,8 @@ TEST(import_handmade_nsc_tree)
         if (strcmp(sks[i].pub, na_nkey_public(h.kscoped)) == 0)
             CHECK(sks[i].scoped && sks[i].role && strcmp(sks[i].role, "svc") == 0);
         else
-            CHECK(!sks[i].scoped && !sks[i].role && strcmp(sks[i].pub, na_nkey_public(h.kask)) == 0);
+            CHECK(!sks[i].scoped && !sks[i].role &&
+                  strcmp(sks[i].pub, na_nkey_public(h.kask)) == 0);
     }
     na_signing_keys_free(sks, n);
     CHECK(na_store_sk_list(x.store, "operator", &sks, &n, NULL) == NA_OK && n == 1 &&
@@ -925,6 +928,40 @@ TEST(import_handmade_nsc_tree)
         na_claims_destroy(ac);
     }
     na_entity_release(&e);
+    na_store_close(x.store);
+    handmade_free(&h);
+}
+
+/* An operator whose seed the store lacks is "managed" for nsc (created from
+ * a JWT alone); seeds the store lacks are simply not written. */
+TEST(export_of_an_operator_without_its_seed_is_managed)
+{
+    handmade h = {0};
+    char db[512], root[512], p[1100];
+    const char *pub;
+    na_ctx x;
+    na_nsc_stats st;
+    na_err err = {0};
+    make_handmade(&h);
+    pub = na_nkey_public(h.kop);
+    key_path(p, sizeof p, h.keys, pub);
+    CHECK(unlink(p) == 0);
+    new_path(db, sizeof db, "managed.db");
+    new_path(root, sizeof root, "managed");
+    x = open_ctx(db, NA_CONFLICT_STRICT);
+    snprintf(p, sizeof p, "%s/OP", h.stores);
+    CHECKF(do_import(&x, p, h.keys, NULL, NULL, &st, &err) == NA_OK, "%s", err.msg);
+    CHECKF(do_export(&x, root, true, &st, &err) == NA_OK, "%s", err.msg);
+    CHECK(st.seeds == 6 && st.creds == 2);
+    snprintf(p, sizeof p, "%s/stores/OP/.nsc", root);
+    CHECK(file_is(p, "{\"managed\":true,\"name\":\"OP\",\"kind\":\"operator\","
+                     "\"version\":\"1\"}"));
+    {
+        char kd[600];
+        snprintf(kd, sizeof kd, "%s/keys", root);
+        key_path(p, sizeof p, kd, pub);
+    }
+    CHECK(!exists(p));
     na_store_close(x.store);
     handmade_free(&h);
 }
@@ -1060,6 +1097,7 @@ int main(void)
     RUN(import_conflict_policies);
     RUN(export_refuses_and_leaves_nothing_behind);
     RUN(import_handmade_nsc_tree);
+    RUN(export_of_an_operator_without_its_seed_is_managed);
     RUN(import_finds_the_operator);
     RUN(import_refuses_broken_trees);
     RUN(import_needs_a_transaction_and_arguments);

@@ -236,9 +236,17 @@ $ natsauth user edit A u
 ! natsauth: user edit: nothing to change (give at least one option)
 ? 2
 
-$ natsauth user edit A u --signing-key x
-! natsauth: user edit: unknown option '--signing-key'
-? 2
+# edit cannot move a user to another signing key; naming the one it has is fine
+$ export NATSAUTH_STORE=s.db; natsauth init --account A --signing-keys > /dev/null
++ natsauth sk add A --role app > /dev/null
++ natsauth user add A u --signing-key app > /dev/null
++ natsauth user edit A u --signing-key app --tag x | cut -c1-25
++ natsauth user edit A u --tag y > /dev/null
++ natsauth user edit A u --signing-key "$(natsauth account show A --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["pub"])')" --tag z
+> updated user 'u' in accou
+! natsauth: user 'u' of account 'A' is signed by
+! edit cannot change the signing key (remove the user and add it with --signing-key)
+? 1
 
 $ natsauth user add A
 ! natsauth: user add: missing argument
