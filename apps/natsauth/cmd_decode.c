@@ -306,9 +306,13 @@ static int run_decode(const cli_cmd *cmd, const cli_args *a)
         add_failure(r->error, sizeof r->error, r->valid);
         add_failure(r->error, sizeof r->error, r->chain);
         if (r->error[0]) {
-            char msg[sizeof r->error];
-            snprintf(msg, sizeof msg, "verification failed: %s", r->error);
-            snprintf(r->error, sizeof r->error, "%s", msg);
+            static const char pre[] = "verification failed: ";
+            size_t n = strnlen(r->error, sizeof r->error - 1);
+            if (n > sizeof r->error - sizeof pre)
+                n = sizeof r->error - sizeof pre; /* keep the terminator */
+            memmove(r->error + sizeof pre - 1, r->error, n);
+            memcpy(r->error, pre, sizeof pre - 1);
+            r->error[sizeof pre - 1 + n] = '\0';
             goto out_printed;
         }
         r->verified = true;
