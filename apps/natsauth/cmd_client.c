@@ -26,8 +26,9 @@ static const cli_opt client_opts[] = {
     {"creds", 0, "FILE", "the user's .creds file; - for stdin, or env:NAME (required)"},
     {"pub", 0, "SUBJECT...", "publish an empty message to SUBJECT (repeatable)"},
     {"sub", 0, "SUBJECT...", "subscribe to SUBJECT, then unsubscribe (repeatable)"},
-    {"timeout", 0, "DUR", "wait this long for the server's answer to each check: 300ms (default) "
-                          "to 60s"},
+    {"timeout", 0, "DUR",
+     "wait this long for the server's answer to each check: 300ms (default) "
+     "to 60s"},
     {"json", 0, NULL, "print JSON instead of text"},
     {NULL, 0, NULL, NULL},
 };
@@ -41,12 +42,10 @@ static na_status read_creds(cli_buf *out, const char *spec, na_err *err)
         if (!spec[4])
             return na_fail(err, NA_EINVAL, "'env:' needs a variable name (env:NAME)");
         if (!v)
-            return na_fail(err, NA_ENOTFOUND, "environment variable '%.100s' is not set",
-                           spec + 4);
+            return na_fail(err, NA_ENOTFOUND, "environment variable '%.100s' is not set", spec + 4);
         out->len = strlen(v);
         if (out->len > CLI_MAX_TEXT)
-            return na_fail(err, NA_ETOOBIG, "environment variable '%.100s' is too long",
-                           spec + 4);
+            return na_fail(err, NA_ETOOBIG, "environment variable '%.100s' is too long", spec + 4);
         if (!(out->p = malloc(out->len + 1)))
             return na_fail(err, NA_ENOMEM, "out of memory");
         memcpy(out->p, v, out->len + 1);
@@ -109,8 +108,8 @@ static int run_connect_test(const cli_cmd *cmd, const cli_args *a)
 {
     const char *env = getenv("NATS_URL");
     const char *url = a->val[C_SERVER] && *a->val[C_SERVER] ? a->val[C_SERVER]
-                      : env && *env                          ? env
-                                                             : NA_CLIENT_URL_DEFAULT;
+                      : env && *env                         ? env
+                                                            : NA_CLIENT_URL_DEFAULT;
     na_client_check *checks = NULL;
     na_client_opts co = {0};
     na_client_report rep;
@@ -129,8 +128,9 @@ static int run_connect_test(const cli_cmd *cmd, const cli_args *a)
         int64_t ns = 0;
         if (!st_parse_nanos(a->val[C_TIMEOUT], &ns) || ns < 1000000 ||
             ns > (int64_t)NA_CLIENT_WAIT_MAX_MS * 1000000)
-            return cli_usage(cmd, "--timeout '%.40s' is not a duration of 1ms to 60s "
-                                  "(e.g. 300ms, 2s)",
+            return cli_usage(cmd,
+                             "--timeout '%.40s' is not a duration of 1ms to 60s "
+                             "(e.g. 300ms, 2s)",
                              a->val[C_TIMEOUT]);
         co.wait_ms = (int)(ns / 1000000);
     }

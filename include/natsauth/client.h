@@ -19,7 +19,8 @@
  * its subject, allowed otherwise. (A permission violation does not close
  * the connection; permissions do not change during one, so a subject
  * checked twice gets the same answer.) A flush that times out leaves the
- * check unanswered.
+ * check unanswered, and the checks after it are not run (a late PONG
+ * could be taken for theirs).
  *
  * An allowed publish really publishes an empty message to its subject; an
  * allowed subscription is removed again right after its check.
@@ -56,8 +57,9 @@ NA_API const char *na_client_op_name(na_client_op op);
 typedef struct na_client_check {
     na_client_op op;
     const char *subject; /* borrowed */
-    bool answered;       /* the server answered (false: no answer in time, or the
-                            connection was lost before this check) */
+    bool answered;       /* the server answered (false: no answer in time, or not
+                            checked: an earlier check got none, or the connection
+                            was closed) */
     bool allowed;        /* answered without a permissions violation */
     /* refused: the server's error (Permissions Violation for Publish to "x");
      * unanswered: why; allowed: "" */
@@ -72,10 +74,10 @@ typedef struct na_client_opts {
 
 typedef struct na_client_report {
     bool connected;
-    char user[NA_NKEY_PUBLIC_LEN + 1];  /* the creds' user, "" when they did not parse */
-    char server[NA_CLIENT_TEXT_MAX];    /* the URL connected to, else the one tried */
-    char error[NA_CLIENT_TEXT_MAX];     /* not connected: why ("authorization violation",
-                                           "no server available for connection", ...) */
+    char user[NA_NKEY_PUBLIC_LEN + 1]; /* the creds' user, "" when they did not parse */
+    char server[NA_CLIENT_TEXT_MAX];   /* the URL connected to, else the one tried */
+    char error[NA_CLIENT_TEXT_MAX];    /* not connected: why ("authorization violation",
+                                          "no server available for connection", ...) */
 } na_client_report;
 
 /* Is subject usable for op? Tokens separated by '.', none empty, no
