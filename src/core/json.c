@@ -7,7 +7,8 @@
  * so this reader parses the buffer directly and builds the tree with
  * jansson's constructors. It accepts exactly RFC 8259 JSON with jansson's
  * loader semantics: integers without fraction or exponent that fit in
- * int64 become integers (larger ones are an error), other numbers reals;
+ * int64 become integers, other numbers reals (jansson refuses integers
+ * beyond int64; Go, and so this reader, take them as float64);
  * duplicate keys keep the last value; UTF-8 is validated and NUL (\u0000)
  * is refused. Nesting is capped at NA_JSON_MAX_DEPTH.
  */
@@ -270,9 +271,12 @@ static json_t *read_number(reader *r)
     errno = 0;
     if (is_int) {
         long long v = strtoll(buf, NULL, 10);
-        if (errno == ERANGE)
-            return NULL; /* like jansson: too big an integer */
-        return json_integer(v);
+        if (errno != ERANGE)
+            return json_integer(v);
+        /* beyond int64: a real, as Go reads numbers into interface{} (and
+         * writes them back, e.g. 1e20 as 100000000000000000000); typed
+         * integer fields still refuse it in the schema check */
+        errno = 0;
     }
     {
         double d = strtod(buf, NULL);
