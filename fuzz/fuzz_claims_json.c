@@ -73,10 +73,10 @@ static void one(na_claims_type want, const char *json, size_t len)
     FUZZ_CHECK(cj && strcmp(cj, pj) == 0);
 
     st = na_jwt_decode(&d, tok, strlen(tok), &err);
-    if (renamed_generic(c) || (st == NA_EJSON && strstr(err.msg, "too big integer"))) {
+    if (renamed_generic(c) || (st == NA_EJSON && fuzz_huge_int(pj))) {
         /* nothing to compare: a renamed generic (above), or the known limit
          * that a float64 in [2^63, 1e21) is written in Go's digits form,
-         * which jansson cannot read back (no integer that large) */
+         * which the reader cannot take back (see fuzz_huge_int) */
         na_claims_destroy(d);
         na_free(cj);
         na_free(hj);
