@@ -125,6 +125,11 @@ na_status na_creds_parse(char **jwt, char **seed, const char *text, size_t len, 
             st = na_fail(err, NA_ECREDS, "no JWT found in creds");
             goto out;
         }
+        if (n >= 2 && p[0] == 'S' && strchr("OAUNCX", p[1]) && !memchr(p, '.', n)) {
+            /* a bare seed is never taken for a JWT (nor copied around) */
+            st = na_fail(err, NA_ECREDS, "no JWT found in creds (the text is a seed)");
+            goto out;
+        }
         *jwt = na_strndup(p, n);
         if (!*jwt) {
             st = na_fail(err, NA_ENOMEM, "out of memory");

@@ -89,7 +89,7 @@ $ : > empty.creds
 
 # a bare seed is not a creds file
 $ natsauth connect-test --creds user.seed --server nats://127.0.0.1:1
-! natsauth: bad creds in 'user.seed': no user JWT found (a .creds file holds a user JWT and its seed; 'natsauth creds' writes one)
+! natsauth: bad creds in 'user.seed': no JWT found in creds (the text is a seed)
 ? 1
 
 # an account JWT with a seed is not a user's creds
