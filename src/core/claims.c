@@ -165,7 +165,11 @@ na_status na_claims_create(na_claims **out, na_claims_type type, const char *sub
     }
     json_object_set_new(root, "nats", nats);
     *out = claims_alloc(type, root);
-    return *out ? NA_OK : na_fail(err, NA_ENOMEM, "out of memory");
+    if (!*out)
+        return na_fail(err, NA_ENOMEM, "out of memory");
+    if (want_key[type] >= 0)
+        memcpy((*out)->sub_ok, subject, NA_NKEY_PUBLIC_LEN + 1); /* checked above */
+    return NA_OK;
 }
 
 /* Type of a payload, as the Go decoder's identifier sees it. *version is 1
@@ -473,11 +477,6 @@ const char *na_claims_str_at(const na_claims *c, const char *path, size_t i)
     return json_string_value(json_array_get(lookup(c, path), i));
 }
 
-static bool valid_utf8(const char *s)
-{
-    return na_utf8_valid(s, strlen(s));
-}
-
 /* Set a value at path after checking it; takes ownership of v. */
 static na_status set_value(na_claims *c, const char *path, json_t *v, na_err *err)
 {
@@ -578,24 +577,27 @@ na_status na_claims_add_str(na_claims *c, const char *path, const char *v, na_er
 {
     loc l;
     json_t *arr, *e;
-    size_t i;
-    char *norm;
+    size_t i, n;
+    char *norm = NULL;
+    const char *val = v;
     na_status st;
     if (!v)
         return na_fail(err, NA_EINVAL, "value for '%.100s' is NULL", path);
-    if (!valid_utf8(v))
+    n = strlen(v);
+    if (!na_utf8_valid(v, n))
         return na_fail(err, NA_EINVAL, "value for '%.100s' is not valid UTF-8", path);
     st = resolve(c, path, true, &l, err);
     if (st != NA_OK)
         return st;
     if (l.f.kind != F_STRS && l.f.kind != F_CIDRS && !(l.f.kind == F_ANY))
         return na_fail(err, NA_ESCHEMA, "field '%.100s' is not a list of strings", path);
-    norm = na_strdup(v);
-    if (!norm)
-        return na_fail(err, NA_ENOMEM, "out of memory");
     if (strcmp(l.key, "tags") == 0 || l.f.kind == F_CIDRS) {
-        /* TagList.Add: lower-case and trim */
-        char *a = norm, *z;
+        /* TagList.Add: lower-case and trim (a copy only for these lists) */
+        char *a, *z;
+        norm = na_strdup(v);
+        if (!norm)
+            return na_fail(err, NA_ENOMEM, "out of memory");
+        a = norm;
         while (isspace((unsigned char)*a))
             a++;
         memmove(norm, a, strlen(a) + 1);
@@ -604,25 +606,26 @@ na_status na_claims_add_str(na_claims *c, const char *path, const char *v, na_er
             *--z = '\0';
         for (a = norm; *a; a++)
             *a = (char)tolower((unsigned char)*a);
+        val = norm;
+        n = strlen(norm);
     }
-    if (!*norm) {
-        free(norm);
-        return NA_OK; /* Add skips empty values */
-    }
+    if (n == 0)
+        goto out; /* Add skips empty values */
     arr = json_object_get(l.parent, l.key);
     if (!json_is_array(arr)) {
         arr = json_array();
         json_object_set_new(l.parent, l.key, arr);
     }
     json_array_foreach(arr, i, e) {
-        if (json_is_string(e) && strcmp(json_string_value(e), norm) == 0) {
-            free(norm);
-            return NA_OK;
-        }
+        if (json_is_string(e) && strcmp(json_string_value(e), val) == 0)
+            goto out;
     }
-    json_array_append_new(arr, json_string(norm));
+    /* validated above: no second UTF-8 pass */
+    if (json_array_append_new(arr, json_stringn_nocheck(val, n)) != 0)
+        st = na_fail(err, NA_ENOMEM, "out of memory");
+out:
     free(norm);
-    return NA_OK;
+    return st;
 }
 
 na_status na_claims_remove_str(na_claims *c, const char *path, const char *v, na_err *err)
@@ -923,8 +926,11 @@ na_status na_claims_encode(na_claims *c, char **jwt, const na_nkey *signer, int6
     sub = na_claims_subject(c);
     if (!*sub)
         return na_fail(err, NA_EINVAL, "subject is not set");
-    if (want_sub[c->type] >= 0 && !na_nkey_is_public(sub, (na_nkey_type)want_sub[c->type]))
-        return na_fail(err, NA_EINVAL, "%s", sub_msg[c->type]);
+    if (want_sub[c->type] >= 0 && strcmp(sub, c->sub_ok) != 0) {
+        if (!na_nkey_is_public(sub, (na_nkey_type)want_sub[c->type]))
+            return na_fail(err, NA_EINVAL, "%s", sub_msg[c->type]);
+        memcpy(c->sub_ok, sub, NA_NKEY_PUBLIC_LEN + 1); /* re-encoding skips the decode */
+    }
     if (!na_nkey_has_seed(signer))
         return na_fail(err, NA_EKEYOP, "cannot sign: the signing key has no seed");
     if (!claims_issuer_allowed(c->type, na_nkey_type_of(signer)))

@@ -13,6 +13,7 @@
 struct na_claims {
     na_claims_type type;
     json_t *root; /* payload object, schema-checked */
+    char sub_ok[NA_NKEY_PUBLIC_LEN + 1]; /* a subject already checked for the type */
 };
 
 json_t *claims_nats(const na_claims *c);
