@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <sodium.h>
 
@@ -188,6 +189,9 @@ static pthread_key_t sha_ctx_key;
 static void sha_ctx_free(void *ctx) { EVP_MD_CTX_free(ctx); }
 static void sha_fetch(void)
 {
+    /* natsauth needs no OpenSSL configuration: skipping openssl.cnf saves
+     * most of libcrypto's first-use cost in every CLI process */
+    OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL);
     sha_md = EVP_MD_fetch(NULL, "SHA512-256", NULL);
     if (pthread_key_create(&sha_ctx_key, sha_ctx_free) != 0) {
         EVP_MD_free(sha_md);
