@@ -13,15 +13,15 @@
  *   accounts) or sent (pull: newer JWTs), in one transaction opened here,
  *   re-reading each row inside it so a concurrent change is never undone;
  * - seeds stay in natsauth: libnats gets the user JWT and the nonce
- *   signature through its callbacks (Debian's libnats 3.4.1 has no
- *   natsOptions_SetUserCredentialsFromMemory);
+ *   signature through its callbacks (libnats.c, shared with connect.c:
+ *   libnats is loaded there on first use, and a connect spoilt by Debian's
+ *   libnats 3.4.1 is retried there);
  * - natsStatus codes are converted here (NA_ENET / NA_ETIMEOUT, the code kept
  *   in err->sub); nothing outside this file sees libnats.
  *
  * Must not depend on the CLI; uses only the public store, management and
  * core APIs.
  */
-#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -35,102 +35,13 @@
 
 #include "natsauth/push.h"
 
+#include "libnats.h"
+
 #define PUB_CAP (NA_NKEY_PUBLIC_LEN + 1)
-#define CONNECT_ATTEMPTS 4                    /* see cb_sign */
 #define PULL_MAX_BYTES (512u * 1024u * 1024u) /* hard maximum for a pull */
 #define PULL_MAX_ACCOUNTS 1000000u
 #define MSG_CAP 320        /* kept per request */
 #define EPHEMERAL_TTL 3600 /* a push user made for one connection */
-
-/* ---- libnats, loaded on first use ----------------------------------------------------- */
-
-/* libnats links libssl, and loading libssl costs every process about 1.4 ms
- * (measured on this kind of machine: a program linking libssl starts in
- * 2.2 ms, without it in 0.8 ms). Only push and pull need libnats, so it is
- * opened with dlopen when they run, and every other natsauth command starts
- * without it. */
-#ifndef NATSAUTH_LIBNATS_SONAME
-#define NATSAUTH_LIBNATS_SONAME "libnats.so"
-#endif
-
-#define NL_FUNCS(X)                                                                                \
-    X(natsConnection_Close)                                                                        \
-    X(natsConnection_Connect)                                                                      \
-    X(natsConnection_Destroy)                                                                      \
-    X(natsConnection_GetLastError)                                                                 \
-    X(natsConnection_GetMaxPayload)                                                                \
-    X(natsConnection_IsClosed)                                                                     \
-    X(natsConnection_PublishRequest)                                                               \
-    X(natsConnection_Subscribe)                                                                    \
-    X(natsInbox_Create)                                                                            \
-    X(natsInbox_Destroy)                                                                           \
-    X(natsMsg_Destroy)                                                                             \
-    X(natsMsg_GetData)                                                                             \
-    X(natsMsg_GetDataLength)                                                                       \
-    X(natsMsg_GetSubject)                                                                          \
-    X(natsMsg_IsNoResponders)                                                                      \
-    X(natsOptions_Create)                                                                          \
-    X(natsOptions_Destroy)                                                                         \
-    X(natsOptions_SetAllowReconnect)                                                               \
-    X(natsOptions_SetName)                                                                         \
-    X(natsOptions_SetTimeout)                                                                      \
-    X(natsOptions_SetURL)                                                                          \
-    X(natsOptions_SetUserCredentialsCallbacks)                                                     \
-    X(natsStatus_GetText)                                                                          \
-    X(natsSubscription_Destroy)                                                                    \
-    X(natsSubscription_SetOnCompleteCB)                                                            \
-    X(natsSubscription_SetPendingLimits)                                                           \
-    X(natsSubscription_Unsubscribe)                                                                \
-    X(nats_CloseAndWait)                                                                           \
-    X(nats_GetLastError)
-
-static struct {
-#define NL_FIELD(f) __typeof__(&f) f;
-    NL_FUNCS(NL_FIELD)
-#undef NL_FIELD
-} nl;
-static bool nl_loaded;
-static char nl_error[256];
-static pthread_once_t nl_once = PTHREAD_ONCE_INIT;
-
-static void nl_load_once(void)
-{
-    static const char *const names[] = {NATSAUTH_LIBNATS_SONAME, "libnats.so"};
-    void *h = NULL;
-    const char *missing = NULL;
-    for (size_t i = 0; i < sizeof names / sizeof names[0] && !h; i++)
-        h = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
-    if (!h) {
-        const char *e = dlerror();
-        snprintf(nl_error, sizeof nl_error,
-                 "cannot load libnats (%s): %s; install it "
-                 "(Debian: libnats-dev)",
-                 NATSAUTH_LIBNATS_SONAME, e ? e : "not found");
-        return;
-    }
-    /* memcpy: ISO C has no object-to-function pointer conversion */
-#define NL_SYM(f)                                                                                  \
-    {                                                                                              \
-        void *p = dlsym(h, #f);                                                                    \
-        if (!p && !missing)                                                                        \
-            missing = #f;                                                                          \
-        memcpy(&nl.f, &p, sizeof p);                                                               \
-    }
-    NL_FUNCS(NL_SYM)
-#undef NL_SYM
-    if (missing) {
-        snprintf(nl_error, sizeof nl_error, "the libnats found (%s) has no %s",
-                 NATSAUTH_LIBNATS_SONAME, missing);
-        return; /* the handle stays open: nothing to gain from closing it */
-    }
-    nl_loaded = true;
-}
-
-static na_status nl_load(na_err *err)
-{
-    pthread_once(&nl_once, nl_load_once);
-    return nl_loaded ? NA_OK : na_fail(err, NA_ENOTFOUND, "%s", nl_error);
-}
 
 /* ---- small helpers --------------------------------------------------------------- */
 
@@ -163,17 +74,6 @@ static na_status pass(na_err *err, const na_err *e, na_status st)
     return st;
 }
 
-/* Server text is untrusted: keep it printable and bounded. */
-static void clean_copy(char *out, size_t cap, const char *s, size_t len)
-{
-    size_t j = 0;
-    for (size_t i = 0; i < len && s[i] && j + 1 < cap; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        out[j++] = ch == '\n' ? ' ' : (ch < 0x20 || ch == 0x7f) ? '?' : (char)ch;
-    }
-    out[j] = '\0';
-}
-
 const char *na_push_action_name(na_push_action a)
 {
     return a == NA_PUSH_DELETE ? "delete" : "update";
@@ -196,6 +96,16 @@ const char *na_pull_state_name(na_pull_state s)
     static const char *const names[] = {"same",    "taken",   "newer",   "stale",  "conflict",
                                         "missing", "removed", "unknown", "invalid"};
     return (unsigned)s <= NA_PULL_INVALID ? names[s] : "unknown";
+}
+
+/* A store, and no transaction of the caller's: push and pull open their own. */
+static na_status ctx_check(const na_ctx *x, const char *what, na_err *err)
+{
+    if (!x || !x->store)
+        return na_fail(err, NA_EINVAL, "no store in the management context");
+    if (na_store_in_transaction(x->store))
+        return na_fail(err, NA_EINVAL, "%s must not run inside a store transaction", what);
+    return NA_OK;
 }
 
 /* ---- the store side: system account, operator signer ------------------------------ */
@@ -249,20 +159,11 @@ out:
     return st;
 }
 
-/* Who we connect as: a user JWT and its key. */
+/* Who we connect as: a user JWT and its key, and who that is for people. */
 typedef struct ident {
-    char *jwt;
-    na_nkey *key;
-    bool zero_sig; /* cb_sign refused a signature starting with 0x00 */
+    na_nl_ident cred;
     char desc[160];
 } ident;
-
-static void ident_release(ident *id)
-{
-    na_free(id->jwt);
-    na_nkey_destroy(id->key);
-    memset(id, 0, sizeof *id);
-}
 
 /* The stored "sys" user of the system account when it still works (JWT not
  * expiring within a minute, not revoked, seed present); else NA_ENOTFOUND. */
@@ -288,13 +189,13 @@ static na_status ident_stored(na_ctx *x, const na_entity *sys, ident *id, na_err
         st = NA_ENOTFOUND;
         goto out;
     }
-    st = na_store_key_get(x->store, u.pub, &id->key, &e);
+    st = na_store_key_get(x->store, u.pub, &id->cred.key, &e);
     if (st != NA_OK) {
         if (st != NA_ENOTFOUND)
             pass(err, &e, st);
         goto out;
     }
-    if (!(id->jwt = dupstr(u.jwt))) {
+    if (!(id->cred.jwt = dupstr(u.jwt))) {
         st = oom(err);
         goto out;
     }
@@ -304,8 +205,8 @@ out:
     na_claims_destroy(sc);
     na_entity_release(&u);
     if (st != NA_OK) {
-        na_nkey_destroy(id->key);
-        id->key = NULL;
+        na_nkey_destroy(id->cred.key);
+        id->cred.key = NULL;
     }
     return st;
 }
@@ -341,22 +242,22 @@ static na_status ident_ephemeral(na_ctx *x, const na_entity *sys, ident *id, na_
         pass(err, &e, st);
         goto out;
     }
-    if ((st = na_nkey_create(&id->key, NA_NKEY_USER, err)) != NA_OK ||
-        (st = na_claims_create(&c, NA_CLAIMS_USER, na_nkey_public(id->key), err)) != NA_OK ||
+    if ((st = na_nkey_create(&id->cred.key, NA_NKEY_USER, err)) != NA_OK ||
+        (st = na_claims_create(&c, NA_CLAIMS_USER, na_nkey_public(id->cred.key), err)) != NA_OK ||
         (st = na_claims_set_name(c, "natsauth push", err)) != NA_OK ||
         (st = na_claims_set_expires(c, x->now + EPHEMERAL_TTL, err)) != NA_OK ||
         (via_sk && (st = na_claims_set_str(c, "nats.issuer_account", sys->pub, err)) != NA_OK) ||
-        (st = na_claims_encode(c, &id->jwt, signer, x->now, err)) != NA_OK)
+        (st = na_claims_encode(c, &id->cred.jwt, signer, x->now, err)) != NA_OK)
         goto out;
     snprintf(id->desc, sizeof id->desc, "a temporary user (%s) of system account '%s'",
-             na_nkey_public(id->key), sys->name);
+             na_nkey_public(id->cred.key), sys->name);
 out:
     na_signing_keys_free(sks, nsk);
     na_claims_destroy(c);
     na_nkey_destroy(signer);
     if (st != NA_OK) {
-        na_nkey_destroy(id->key);
-        id->key = NULL;
+        na_nkey_destroy(id->cred.key);
+        id->cred.key = NULL;
     }
     return st;
 }
@@ -412,45 +313,8 @@ typedef struct session {
     char *inbox; /* reply prefix; replies are <inbox>.<index> */
     ident id;
     rxq *rx;
+    bool sub_cb; /* the on-complete callback of sub is set (it will say done) */
 } session;
-
-static natsStatus cb_jwt(char **user_jwt, char **custom_err, void *closure)
-{
-    ident *id = closure;
-    (void)custom_err;
-    *user_jwt = strdup(id->jwt);
-    return *user_jwt ? NATS_OK : NATS_NO_MEMORY;
-}
-
-/* libnats < 3.8 (Debian's 3.4.1) base64-encodes the nonce signature only
- * when its first byte is non-zero (nats.c PR #705): with a 0x00 first byte
- * it sends a CONNECT without "sig" and the server refuses it ("Signature
- * missing"), 1 connect in 256. Such an attempt is failed here and retried
- * by sess_connect (the server sends a new nonce). */
-static natsStatus cb_sign(char **custom_err, unsigned char **sig, int *sig_len, const char *nonce,
-                          void *closure)
-{
-    ident *id = closure;
-    na_err e = {0};
-    *sig = malloc(NA_NKEY_SIG_LEN);
-    if (!*sig)
-        return NATS_NO_MEMORY;
-    if (na_nkey_sign(id->key, *sig, nonce, strlen(nonce), &e) != NA_OK) {
-        free(*sig);
-        *sig = NULL;
-        *custom_err = strdup(e.msg);
-        return NATS_ERR;
-    }
-    *sig_len = NA_NKEY_SIG_LEN;
-    if ((*sig)[0] == 0) {
-        id->zero_sig = true;
-        free(*sig);
-        *sig = NULL;
-        *custom_err = strdup("nonce signature starts with 0x00 (libnats < 3.8 would drop it)");
-        return NATS_ERR;
-    }
-    return NATS_OK;
-}
 
 static void cb_msg(natsConnection *nc, natsSubscription *sub, natsMsg *m, void *closure)
 {
@@ -469,7 +333,7 @@ static void cb_msg(natsConnection *nc, natsSubscription *sub, natsMsg *m, void *
                 r->qfail = true;
                 pthread_cond_broadcast(&r->cv);
                 pthread_mutex_unlock(&r->mu);
-                nl.natsMsg_Destroy(m);
+                na_nl.natsMsg_Destroy(m);
                 return;
             }
             r->q = nq;
@@ -525,7 +389,7 @@ static natsStatus sess_next(session *s, natsMsg **m, int64_t timeout_ms)
             ns = NATS_NO_MEMORY;
             break;
         }
-        if (nl.natsConnection_IsClosed(s->nc)) {
+        if (na_nl.natsConnection_IsClosed(s->nc)) {
             ns = NATS_CONNECTION_CLOSED;
             break;
         }
@@ -543,13 +407,13 @@ static natsStatus sess_next(session *s, natsMsg **m, int64_t timeout_ms)
 static void last_error(session *s, char *out, size_t cap)
 {
     const char *text = NULL;
-    natsStatus ns = s->nc ? nl.natsConnection_GetLastError(s->nc, &text) : NATS_OK;
+    natsStatus ns = s->nc ? na_nl.natsConnection_GetLastError(s->nc, &text) : NATS_OK;
     out[0] = '\0';
     if (ns != NATS_OK) {
         char buf[256];
-        snprintf(buf, sizeof buf, "%s%s%s", nl.natsStatus_GetText(ns), text && *text ? ": " : "",
+        snprintf(buf, sizeof buf, "%s%s%s", na_nl.natsStatus_GetText(ns), text && *text ? ": " : "",
                  text ? text : "");
-        clean_copy(out, cap, buf, strlen(buf));
+        na_nl_clean_copy(out, cap, buf);
     }
 }
 
@@ -558,77 +422,56 @@ static na_status nats_fail(na_err *err, natsStatus ns, const char *fmt, ...)
 static na_status nats_fail(na_err *err, natsStatus ns, const char *fmt, ...)
 {
     char what[192], last[192];
-    const char *t = nl.nats_GetLastError(NULL);
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
-    /* libnats prefixes "(conn.c:2088): " to its last error */
-    if (t && t[0] == '(' && strstr(t, "): "))
-        t = strstr(t, "): ") + 3;
-    clean_copy(last, sizeof last, t ? t : "", t ? strlen(t) : 0);
+    na_nl_clean_copy(last, sizeof last, na_nl_last_error());
     na_fail(err, ns == NATS_TIMEOUT ? NA_ETIMEOUT : NA_ENET, "%s: %s%s%s", what,
-            nl.natsStatus_GetText(ns),
-            last[0] && strcmp(last, nl.natsStatus_GetText(ns)) ? " - " : "",
-            last[0] && strcmp(last, nl.natsStatus_GetText(ns)) ? last : "");
+            na_nl.natsStatus_GetText(ns),
+            last[0] && strcmp(last, na_nl.natsStatus_GetText(ns)) ? " - " : "",
+            last[0] && strcmp(last, na_nl.natsStatus_GetText(ns)) ? last : "");
     if (err)
         err->sub = (int)ns;
     return ns == NATS_TIMEOUT ? NA_ETIMEOUT : NA_ENET;
 }
 
+/* Close what sess_open opened, however far it got (nothing at all when
+ * libnats could not be loaded: its functions are NULL then). */
 static void sess_close(session *s)
 {
     rxq *r = s->rx;
     bool done = !s->sub;
     if (s->sub) {
         struct timespec dl;
-        nl.natsSubscription_Unsubscribe(s->sub);
+        na_nl.natsSubscription_Unsubscribe(s->sub);
         deadline_in(&dl, 5000);
         pthread_mutex_lock(&r->mu);
-        while (!r->done)
+        /* without an on-complete callback, done never comes: do not wait */
+        while (!r->done && s->sub_cb)
             if (pthread_cond_timedwait(&r->cv, &r->mu, &dl) == ETIMEDOUT)
                 break;
         done = r->done;
         pthread_mutex_unlock(&r->mu);
-        nl.natsSubscription_Destroy(s->sub);
+        na_nl.natsSubscription_Destroy(s->sub);
     }
     if (s->nc) {
-        nl.natsConnection_Close(s->nc);
-        nl.natsConnection_Destroy(s->nc);
+        na_nl.natsConnection_Close(s->nc);
+        na_nl.natsConnection_Destroy(s->nc);
     }
-    nl.natsInbox_Destroy(s->inbox);
-    ident_release(&s->id);
+    if (s->inbox)
+        na_nl.natsInbox_Destroy(s->inbox);
+    na_nl_ident_release(&s->id.cred);
     /* if libnats never said its handler is done, leave the queue to it */
     if (r && done) {
         for (size_t i = 0; i < r->qlen; i++)
-            nl.natsMsg_Destroy(r->q[r->qhead + i]);
+            na_nl.natsMsg_Destroy(r->q[r->qhead + i]);
         free(r->q);
         pthread_mutex_destroy(&r->mu);
         pthread_cond_destroy(&r->cv);
         free(r);
     }
     memset(s, 0, sizeof *s);
-}
-
-static natsStatus connect_once(session *s, const char *url, int timeout_ms)
-{
-    natsOptions *o = NULL;
-    natsStatus ns = nl.natsOptions_Create(&o);
-    s->id.zero_sig = false;
-    if (ns == NATS_OK)
-        ns = nl.natsOptions_SetURL(o, url);
-    if (ns == NATS_OK)
-        ns = nl.natsOptions_SetName(o, "natsauth");
-    if (ns == NATS_OK)
-        ns = nl.natsOptions_SetTimeout(o, timeout_ms);
-    if (ns == NATS_OK)
-        ns = nl.natsOptions_SetAllowReconnect(o, false);
-    if (ns == NATS_OK)
-        ns = nl.natsOptions_SetUserCredentialsCallbacks(o, cb_jwt, &s->id, cb_sign, &s->id);
-    if (ns == NATS_OK)
-        ns = nl.natsConnection_Connect(&s->nc, o);
-    nl.natsOptions_Destroy(o);
-    return ns;
 }
 
 /* Connect as the system account and subscribe to a fresh inbox. */
@@ -638,44 +481,42 @@ static na_status sess_open(session *s, na_ctx *x, const char *url, int timeout_m
     natsStatus ns = NATS_OK;
     na_status st;
     memset(s, 0, sizeof *s);
-    if ((st = nl_load(err)) != NA_OK)
+    if ((st = na_nl_load(err)) != NA_OK)
         return st;
     if ((st = ident_load(x, &s->id, err)) != NA_OK)
         return st;
-    for (int attempt = 1; attempt <= CONNECT_ATTEMPTS; attempt++) {
-        ns = connect_once(s, url, timeout_ms);
-        if (ns == NATS_OK || !s->id.zero_sig)
-            break;
-    }
-    if (ns != NATS_OK) {
+    if ((ns = na_nl_connect(&s->nc, &s->id.cred, url, "natsauth", timeout_ms)) != NATS_OK) {
         st = nats_fail(err, ns, "cannot connect to '%s' as %s", url, s->id.desc);
         if (ns == NATS_CONNECTION_AUTH_FAILED || ns == NATS_NOT_PERMITTED)
             na_err_prefix(err, "the server does not trust the store's operator or system "
                                "account");
         return st;
     }
-    if ((ns = nl.natsInbox_Create(&s->inbox)) != NATS_OK)
-        return nats_fail(err, ns, "cannot create an inbox");
+    if ((ns = na_nl.natsInbox_Create(&s->inbox)) != NATS_OK)
+        return nats_fail(err, ns, "cannot create an inbox for the server's answers");
     snprintf(subj, sizeof subj, "%s.*", s->inbox);
     if (!(s->rx = calloc(1, sizeof *s->rx)))
         return oom(err);
     if (pthread_mutex_init(&s->rx->mu, NULL) != 0) {
         free(s->rx);
         s->rx = NULL;
-        return na_fail(err, NA_ENOMEM, "cannot create a mutex");
+        return na_fail(err, NA_ENOMEM, "cannot create a mutex for the server's answers");
     }
     if (pthread_cond_init(&s->rx->cv, NULL) != 0) {
         pthread_mutex_destroy(&s->rx->mu);
         free(s->rx);
         s->rx = NULL;
-        return na_fail(err, NA_ENOMEM, "cannot create a condition variable");
+        return na_fail(err, NA_ENOMEM,
+                       "cannot create a condition variable for the server's answers");
     }
-    if ((ns = nl.natsConnection_Subscribe(&s->sub, s->nc, subj, cb_msg, s->rx)) != NATS_OK) {
+    if ((ns = na_nl.natsConnection_Subscribe(&s->sub, s->nc, subj, cb_msg, s->rx)) != NATS_OK) {
         s->sub = NULL;
         return nats_fail(err, ns, "cannot subscribe to '%s'", subj);
     }
-    if ((ns = nl.natsSubscription_SetOnCompleteCB(s->sub, cb_sub_done, s->rx)) != NATS_OK ||
-        (ns = nl.natsSubscription_SetPendingLimits(s->sub, -1, -1)) != NATS_OK)
+    if ((ns = na_nl.natsSubscription_SetOnCompleteCB(s->sub, cb_sub_done, s->rx)) != NATS_OK)
+        return nats_fail(err, ns, "cannot set up the subscription to '%s'", subj);
+    s->sub_cb = true;
+    if ((ns = na_nl.natsSubscription_SetPendingLimits(s->sub, -1, -1)) != NATS_OK)
         return nats_fail(err, ns, "cannot set up the subscription to '%s'", subj);
     return NA_OK;
 }
@@ -702,11 +543,11 @@ static void req_answer(req *r, natsMsg *m)
     bool is_err = false;
     json_error_t je;
     r->replies++;
-    if (nl.natsMsg_IsNoResponders(m)) {
+    if (na_nl.natsMsg_IsNoResponders(m)) {
         is_err = true;
         text = "no server serves this request";
-    } else if (!(root = json_loadb(nl.natsMsg_GetData(m), (size_t)nl.natsMsg_GetDataLength(m), 0,
-                                   &je)) ||
+    } else if (!(root = json_loadb(na_nl.natsMsg_GetData(m), (size_t)na_nl.natsMsg_GetDataLength(m),
+                                   0, &je)) ||
                !json_is_object(root)) {
         is_err = true;
         text = "the server's answer is not JSON";
@@ -730,16 +571,16 @@ static void req_answer(req *r, natsMsg *m)
         }
     }
     if (!r->server[0] && name)
-        clean_copy(r->server, sizeof r->server, name, strlen(name));
+        na_nl_clean_copy(r->server, sizeof r->server, name);
     if (is_err) {
         if (!r->failed)
-            clean_copy(r->msg, sizeof r->msg, text, strlen(text));
+            na_nl_clean_copy(r->msg, sizeof r->msg, text);
         r->failed = true;
     } else {
         if (!strstr(text, "skipped"))
             r->updated = true;
         if (r->replies == 1)
-            clean_copy(r->msg, sizeof r->msg, text, strlen(text));
+            na_nl_clean_copy(r->msg, sizeof r->msg, text);
     }
     json_decref(root);
 }
@@ -756,7 +597,7 @@ typedef struct phase {
  * answered here. */
 static na_status phase_send(session *s, phase *p, const char *const *pubs, na_err *err)
 {
-    int64_t maxp = nl.natsConnection_GetMaxPayload(s->nc);
+    int64_t maxp = na_nl.natsConnection_GetMaxPayload(s->nc);
     for (size_t i = p->lo; i < p->hi; i++) {
         req *r = &p->reqs[i];
         char subj[128], reply[160];
@@ -776,7 +617,7 @@ static na_status phase_send(session *s, phase *p, const char *const *pubs, na_er
         else
             snprintf(subj, sizeof subj, "$SYS.REQ.ACCOUNT.%s.CLAIMS.UPDATE", pubs[r->acct]);
         snprintf(reply, sizeof reply, "%s.%zu", s->inbox, i);
-        ns = nl.natsConnection_PublishRequest(s->nc, subj, reply, r->body, (int)len);
+        ns = na_nl.natsConnection_PublishRequest(s->nc, subj, reply, r->body, (int)len);
         if (ns != NATS_OK)
             return nats_fail(err, ns, "cannot publish to '%s'", subj);
     }
@@ -817,11 +658,15 @@ static na_status phase_collect(session *s, phase *p, int timeout_ms, int linger_
                 break;
             continue;
         }
+        if (ns == NATS_NO_MEMORY) {
+            snprintf(lost, lost_cap, "an answer was dropped: out of memory");
+            return NA_ENOMEM;
+        }
         if (ns != NATS_OK) {
-            snprintf(lost, lost_cap, "the connection was lost: %s", nl.natsStatus_GetText(ns));
+            snprintf(lost, lost_cap, "the connection was lost: %s", na_nl.natsStatus_GetText(ns));
             return NA_ENET;
         }
-        subj = nl.natsMsg_GetSubject(m);
+        subj = na_nl.natsMsg_GetSubject(m);
         dot = strrchr(subj, '.');
         if (dot && (size_t)(dot - subj) == plen && strncmp(subj, s->inbox, plen) == 0) {
             errno = 0;
@@ -837,7 +682,7 @@ static na_status phase_collect(session *s, phase *p, int timeout_ms, int linger_
                 }
             }
         }
-        nl.natsMsg_Destroy(m);
+        na_nl.natsMsg_Destroy(m);
         last = mono_ms();
     }
     return NA_OK;
@@ -1066,10 +911,8 @@ na_status na_push(na_ctx *x, const char *url, const char *const *accounts, size_
     if (!sum)
         sum = &local;
     memset(sum, 0, sizeof *sum);
-    if (!x || !x->store)
-        return na_fail(err, NA_EINVAL, "no store in the management context");
-    if (na_store_in_transaction(x->store))
-        return na_fail(err, NA_EINVAL, "push must not run inside a store transaction");
+    if ((st = ctx_check(x, "push", err)) != NA_OK)
+        return st;
     if (!url || !*url)
         url = NA_PUSH_URL_DEFAULT;
     if (n && !accounts)
@@ -1261,7 +1104,7 @@ static na_status fetch_pack(session *s, pack *p, int timeout_ms, na_err *err)
     int64_t deadline;
     natsStatus ns;
     snprintf(reply, sizeof reply, "%s.0", s->inbox);
-    ns = nl.natsConnection_PublishRequest(s->nc, "$SYS.REQ.CLAIMS.PACK", reply, "", 0);
+    ns = na_nl.natsConnection_PublishRequest(s->nc, "$SYS.REQ.CLAIMS.PACK", reply, "", 0);
     if (ns != NATS_OK)
         return nats_fail(err, ns, "cannot publish to '$SYS.REQ.CLAIMS.PACK'");
     deadline = mono_ms() + timeout_ms;
@@ -1279,18 +1122,18 @@ static na_status fetch_pack(session *s, pack *p, int timeout_ms, na_err *err)
             continue;
         if (ns != NATS_OK)
             return nats_fail(err, ns, "cannot read the server's JWTs");
-        if (nl.natsMsg_IsNoResponders(m)) {
-            nl.natsMsg_Destroy(m);
+        if (na_nl.natsMsg_IsNoResponders(m)) {
+            na_nl.natsMsg_Destroy(m);
             return na_fail(err, NA_ENET,
                            "no server serves $SYS.REQ.CLAIMS.PACK: pull needs a server with the "
                            "full resolver (resolver { type: full })");
         }
-        if (nl.natsMsg_GetDataLength(m) == 0) {
-            nl.natsMsg_Destroy(m);
+        if (na_nl.natsMsg_GetDataLength(m) == 0) {
+            na_nl.natsMsg_Destroy(m);
             return NA_OK;
         }
-        st = pack_add(p, nl.natsMsg_GetData(m), (size_t)nl.natsMsg_GetDataLength(m), err);
-        nl.natsMsg_Destroy(m);
+        st = pack_add(p, na_nl.natsMsg_GetData(m), (size_t)na_nl.natsMsg_GetDataLength(m), err);
+        na_nl.natsMsg_Destroy(m);
         if (st != NA_OK)
             return st;
     }
@@ -1413,10 +1256,8 @@ na_status na_pull(na_ctx *x, const char *url, const na_pull_opts *o, na_pull_sum
     if (!sum)
         sum = &local;
     memset(sum, 0, sizeof *sum);
-    if (!x || !x->store)
-        return na_fail(err, NA_EINVAL, "no store in the management context");
-    if (na_store_in_transaction(x->store))
-        return na_fail(err, NA_EINVAL, "pull must not run inside a store transaction");
+    if ((st = ctx_check(x, "pull", err)) != NA_OK)
+        return st;
     if (!url || !*url)
         url = NA_PUSH_URL_DEFAULT;
     if ((st = op_claims_load(x, &op, &oc, err)) != NA_OK)
@@ -1495,6 +1336,5 @@ out:
 
 void na_push_shutdown(int timeout_ms)
 {
-    if (nl_loaded)
-        nl.nats_CloseAndWait(timeout_ms > 0 ? timeout_ms : 1);
+    na_nl_shutdown(timeout_ms);
 }

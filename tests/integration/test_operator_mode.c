@@ -20,12 +20,9 @@
  * also asserts that natsauth agrees with the server.
  *
  * Needs NATS_SERVER_BIN (a missing server is a failure, not a skip).
- * libnats 3.4.1 drops 1 nonce signature in 256 (see client_connect): such a
- * connect attempt is retried, and only such an attempt.
+ * libnats 3.4.1 drops 1 nonce signature in 256 (see lib/natsclient.h): such
+ * a connect attempt is retried, and only such an attempt.
  */
-#include <ctype.h>
-#include <errno.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -37,12 +34,11 @@
 #include <nats/nats.h>
 
 #include "natsauth/natsauth.h"
+#include "natsclient.h"
 #include "natsserver.h"
 #include "testlib.h"
 
-#define CONNECT_TIMEOUT_MS 3000
 #define MSG_TIMEOUT_MS 3000
-#define ASYNC_ERR_TIMEOUT_MS 3000
 
 /* ---- fixture -------------------------------------------------------------- */
 
@@ -65,23 +61,6 @@ static na_err g_err;
         if (na_st_ != NA_OK)                                                           \
             goto fail;                                                                 \
     } while (0)
-
-/* case-insensitive substring */
-static bool contains_ci(const char *hay, const char *needle)
-{
-    size_t n = strlen(needle);
-    if (!hay)
-        return false;
-    for (; *hay; hay++) {
-        size_t i = 0;
-        while (i < n && hay[i] &&
-               tolower((unsigned char)hay[i]) == tolower((unsigned char)needle[i]))
-            i++;
-        if (i == n)
-            return true;
-    }
-    return false;
-}
 
 /* A user JWT for ukey, signed by signer. issuer_account: NULL unless signed by
  * a signing key. exp: 0 = none. perms: the restricted permission set of case 2. */
@@ -121,210 +100,16 @@ fail:
     return creds;
 }
 
-/* ---- a libnats client ----------------------------------------------------- */
-
-typedef struct client {
-    natsConnection *nc;
-    natsStatus st;       /* natsConnection_Connect's status */
-    char err[512];       /* nats_GetLastError text when it failed */
-    char *jwt;           /* "from memory" credentials (parsed back from creds text) */
-    na_nkey *key;
-    bool zero_sig;       /* cb_sign made a signature starting with 0x00 */
-    pthread_mutex_t mu;  /* async error handler state */
-    pthread_cond_t cv;
-    int async_errs;
-    natsStatus async_st;
-} client;
-
-static natsStatus cb_jwt(char **user_jwt, char **custom_err, void *closure)
-{
-    client *c = closure;
-    (void)custom_err;
-    *user_jwt = strdup(c->jwt);
-    return *user_jwt ? NATS_OK : NATS_NO_MEMORY;
-}
-
-static natsStatus cb_sign(char **custom_err, unsigned char **sig, int *sig_len, const char *nonce,
-                          void *closure)
-{
-    client *c = closure;
-    na_err e;
-    *sig = malloc(NA_NKEY_SIG_LEN);
-    if (!*sig)
-        return NATS_NO_MEMORY;
-    if (na_nkey_sign(c->key, *sig, nonce, strlen(nonce), &e) != NA_OK) {
-        free(*sig);
-        *sig = NULL;
-        *custom_err = strdup(e.msg);
-        return NATS_ERR;
-    }
-    *sig_len = NA_NKEY_SIG_LEN;
-    if ((*sig)[0] == 0) {
-        /* libnats < 3.8 base64-encodes the signature only when its first byte
-         * is non-zero (nats.c PR #705): it would send a CONNECT without "sig"
-         * and the server would refuse it ("Signature missing"). Fail this
-         * attempt on the client side; client_connect retries (new nonce). */
-        c->zero_sig = true;
-        free(*sig);
-        *sig = NULL;
-        *custom_err = strdup("signature starts with 0x00 (libnats < 3.8 would drop it)");
-        return NATS_ERR;
-    }
-    return NATS_OK;
-}
-
-static void cb_async_err(natsConnection *nc, natsSubscription *sub, natsStatus err, void *closure)
-{
-    client *c = closure;
-    (void)nc;
-    (void)sub;
-    pthread_mutex_lock(&c->mu);
-    c->async_errs++;
-    c->async_st = err;
-    pthread_cond_broadcast(&c->cv);
-    pthread_mutex_unlock(&c->mu);
-}
-
-/* Wait until the async error handler has run at least n times. */
-static bool wait_async_errs(client *c, int n)
-{
-    struct timespec dl;
-    bool ok;
-    clock_gettime(CLOCK_REALTIME, &dl);
-    dl.tv_sec += ASYNC_ERR_TIMEOUT_MS / 1000;
-    pthread_mutex_lock(&c->mu);
-    while (c->async_errs < n) {
-        if (pthread_cond_timedwait(&c->cv, &c->mu, &dl) == ETIMEDOUT)
-            break;
-    }
-    ok = c->async_errs >= n;
-    pthread_mutex_unlock(&c->mu);
-    return ok;
-}
-
-static void client_init(client *c)
-{
-    memset(c, 0, sizeof *c);
-    pthread_mutex_init(&c->mu, NULL);
-    pthread_cond_init(&c->cv, NULL);
-}
-
-/* One connect attempt (see client_connect). */
-static natsStatus connect_once(client *c, bool from_memory, const char *creds_path,
-                               const char *name)
-{
-    natsOptions *o = NULL;
-    natsStatus s;
-
-    c->err[0] = '\0';
-    c->zero_sig = false;
-    s = natsOptions_Create(&o);
-    if (s == NATS_OK)
-        s = natsOptions_SetURL(o, g.srv.url);
-    if (s == NATS_OK)
-        s = natsOptions_SetName(o, name);
-    if (s == NATS_OK)
-        s = natsOptions_SetTimeout(o, CONNECT_TIMEOUT_MS);
-    if (s == NATS_OK)
-        s = natsOptions_SetAllowReconnect(o, false);
-    if (s == NATS_OK)
-        s = natsOptions_SetErrorHandler(o, cb_async_err, c);
-    if (s == NATS_OK && from_memory)
-        s = natsOptions_SetUserCredentialsCallbacks(o, cb_jwt, c, cb_sign, c);
-    if (s == NATS_OK && creds_path)
-        s = natsOptions_SetUserCredentialsFromFiles(o, creds_path, NULL);
-    if (s == NATS_OK)
-        s = natsConnection_Connect(&c->nc, o);
-    if (s != NATS_OK) {
-        const char *t = nats_GetLastError(NULL);
-        snprintf(c->err, sizeof c->err, "%s: %s", natsStatus_GetText(s), t ? t : "");
-    }
-    natsOptions_Destroy(o);
-    return s;
-}
-
-/* Connect with credentials either from memory (creds text parsed back by
- * natsauth; JWT and nonce signature handed to libnats through its callbacks)
- * or from a creds file (libnats reads and signs). Returns the connect status;
- * c->err holds the error text.
- *
- * libnats 3.4.1 (Debian's) drops a nonce signature whose first byte is 0x00
- * (fixed in nats.c 3.8, PR #705), 1 connect in 256: the server then refuses
- * with "Signature missing". Such an attempt is retried (new nonce, so a new
- * signature), at most CONNECT_ATTEMPTS times; nothing else is retried. */
-#define CONNECT_ATTEMPTS 4
-static natsStatus client_connect(client *c, const char *creds_text, const char *creds_path,
-                                 const char *name)
-{
-    char *seed = NULL;
-    c->st = NATS_ERR;
-    c->err[0] = '\0';
-    if (creds_text) {
-        na_status ns = na_creds_parse(&c->jwt, &seed, creds_text, strlen(creds_text), &g_err);
-        if (ns == NA_OK)
-            ns = na_nkey_from_seed(&c->key, seed, strlen(seed), &g_err);
-        na_free_secret(seed);
-        if (ns != NA_OK) {
-            snprintf(c->err, sizeof c->err, "natsauth: %s", g_err.msg);
-            return c->st;
-        }
-    }
-    for (int attempt = 1; attempt <= CONNECT_ATTEMPTS; attempt++) {
-        size_t mark = ns_log_size(&g.srv);
-        c->st = connect_once(c, creds_text != NULL, creds_path, name);
-        if (c->st == NATS_OK)
-            break;
-        if (!c->zero_sig && !ns_wait_log_from(&g.srv, mark, "Signature missing", 0))
-            break;
-        printf("     %s: attempt %d: libnats dropped a signature starting with 0x00 "
-               "(nats.c < 3.8); retrying\n",
-               name, attempt);
-    }
-    return c->st;
-}
-
-static void client_close(client *c)
-{
-    if (c->nc) {
-        natsConnection_Close(c->nc);
-        natsConnection_Destroy(c->nc);
-        c->nc = NULL;
-    }
-    free(c->jwt);
-    c->jwt = NULL;
-    na_nkey_destroy(c->key);
-    c->key = NULL;
-    pthread_mutex_destroy(&c->mu);
-    pthread_cond_destroy(&c->cv);
-}
+/* ---- a libnats client (lib/natsclient.h) ------------------------------------ */
 
 /* Publish on subj through pub and receive it through sub (same or other
  * connection): proves both connections are really authorized. */
 static bool round_trip(natsConnection *pub, natsConnection *sub_nc, const char *subj)
 {
-    natsSubscription *sub = NULL;
-    natsMsg *m = NULL;
-    char payload[64];
-    bool ok = false;
-    natsStatus s;
-    snprintf(payload, sizeof payload, "hello %s", subj);
-    s = natsConnection_SubscribeSync(&sub, sub_nc, subj);
-    if (s == NATS_OK)
-        s = natsConnection_Flush(sub_nc);
-    if (s == NATS_OK)
-        s = natsConnection_PublishString(pub, subj, payload);
-    if (s == NATS_OK)
-        s = natsConnection_Flush(pub);
-    if (s == NATS_OK)
-        s = natsSubscription_NextMsg(&m, sub, MSG_TIMEOUT_MS);
-    if (s == NATS_OK)
-        ok = natsMsg_GetDataLength(m) == (int)strlen(payload) &&
-             memcmp(natsMsg_GetData(m), payload, strlen(payload)) == 0;
-    CHECKF(s == NATS_OK && ok, "round trip on %s: %s %s", subj, natsStatus_GetText(s),
-           nats_GetLastError(NULL) ? nats_GetLastError(NULL) : "");
-    natsMsg_Destroy(m);
-    natsSubscription_Destroy(sub);
-    return s == NATS_OK && ok;
+    char why[256];
+    bool ok = tc_round_trip(pub, sub_nc, subj, MSG_TIMEOUT_MS, why, sizeof why);
+    CHECKF(ok, "round trip on %s: %s", subj, why);
+    return ok;
 }
 
 /* The server's log line (from offset on) that contains `line_has`, must also
@@ -355,18 +140,18 @@ static bool log_line_has(size_t offset, const char *line_has, const char *also)
  * its debug log: so the refusal is for the intended reason). */
 static void expect_refused(const char *creds_text, const char *name, const char *log_reason)
 {
-    client c;
+    tc_client c;
     size_t mark = ns_log_size(&g.srv);
-    client_init(&c);
-    client_connect(&c, creds_text, NULL, name);
+    tc_init(&c, &g.srv);
+    tc_connect(&c, creds_text, NULL, name);
     CHECKF(c.st != NATS_OK, "%s: connected, but the server should have refused it", name);
     CHECKF(c.st == NATS_CONNECTION_AUTH_FAILED || c.st == NATS_NOT_PERMITTED,
            "%s: wrong connect status: %s", name, c.err);
-    CHECKF(contains_ci(c.err, "Authorization Violation"), "%s: error text: %s", name, c.err);
+    CHECKF(tc_contains_ci(c.err, "Authorization Violation"), "%s: error text: %s", name, c.err);
     CHECKF(ns_wait_log_from(&g.srv, mark, log_reason, 2000),
            "%s: the server log does not say \"%s\" about it", name, log_reason);
     printf("     %s refused: %s\n", name, c.err);
-    client_close(&c);
+    tc_close(&c);
 }
 
 /* ---- setup ---------------------------------------------------------------- */
@@ -470,10 +255,10 @@ TEST(user_creds_round_trip)
 {
     na_nkey *u = NULL;
     char *jwt = NULL, *creds = NULL, path[NS_PATH_MAX];
-    client c1, c2;
+    tc_client c1, c2;
     struct stat st;
-    client_init(&c1);
-    client_init(&c2);
+    tc_init(&c1, &g.srv);
+    tc_init(&c2, &g.srv);
 
     NA(na_nkey_create(&u, NA_NKEY_USER, &g_err));
     jwt = user_jwt(u, g.acc_a, NULL, g.t0, 0, false, "alice");
@@ -482,19 +267,19 @@ TEST(user_creds_round_trip)
     if (!creds)
         goto fail;
 
-    CHECKF(client_connect(&c1, creds, NULL, "alice-mem") == NATS_OK, "memory creds: %s", c1.err);
+    CHECKF(tc_connect(&c1, creds, NULL, "alice-mem") == NATS_OK, "memory creds: %s", c1.err);
     if (ns_write_file(&g.srv, "alice.creds", creds, 0600, path, sizeof path) != 0)
         goto fail;
     CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600);
-    CHECKF(client_connect(&c2, NULL, path, "alice-file") == NATS_OK, "creds file: %s", c2.err);
+    CHECKF(tc_connect(&c2, NULL, path, "alice-file") == NATS_OK, "creds file: %s", c2.err);
     if (c1.st != NATS_OK || c2.st != NATS_OK)
         goto fail;
     round_trip(c1.nc, c1.nc, "it.self");
     round_trip(c1.nc, c2.nc, "it.cross");
     round_trip(c2.nc, c1.nc, "it.back");
 fail:
-    client_close(&c1);
-    client_close(&c2);
+    tc_close(&c1);
+    tc_close(&c2);
     na_free_secret(creds);
     na_free(jwt);
     na_nkey_destroy(u);
@@ -507,15 +292,15 @@ TEST(permissions_enforced)
 {
     na_nkey *u = NULL, *w = NULL;
     char *ujwt = NULL, *wjwt = NULL, *ucreds = NULL, *wcreds = NULL;
-    client pc, wc; /* permission-limited user, unrestricted watcher */
+    tc_client pc, wc; /* permission-limited user, unrestricted watcher */
     natsSubscription *echo = NULL, *inbox_sub = NULL, *watch = NULL, *denied_sub = NULL;
     natsInbox *inbox = NULL;
     natsMsg *m = NULL;
     natsStatus s;
     const char *last = NULL;
     size_t mark;
-    client_init(&pc);
-    client_init(&wc);
+    tc_init(&pc, &g.srv);
+    tc_init(&wc, &g.srv);
 
     NA(na_nkey_create(&u, NA_NKEY_USER, &g_err));
     NA(na_nkey_create(&w, NA_NKEY_USER, &g_err));
@@ -525,8 +310,8 @@ TEST(permissions_enforced)
     wcreds = creds_for(w, wjwt);
     if (!ucreds || !wcreds)
         goto fail;
-    CHECKF(client_connect(&pc, ucreds, NULL, "limited") == NATS_OK, "limited: %s", pc.err);
-    CHECKF(client_connect(&wc, wcreds, NULL, "watcher") == NATS_OK, "watcher: %s", wc.err);
+    CHECKF(tc_connect(&pc, ucreds, NULL, "limited") == NATS_OK, "limited: %s", pc.err);
+    CHECKF(tc_connect(&wc, wcreds, NULL, "watcher") == NATS_OK, "watcher: %s", wc.err);
     if (pc.st != NATS_OK || wc.st != NATS_OK)
         goto fail;
 
@@ -572,13 +357,13 @@ TEST(permissions_enforced)
     s = natsConnection_PublishString(pc.nc, "denied.x", "must not arrive");
     CHECK(s == NATS_OK); /* the client cannot know; the server refuses */
     natsConnection_Flush(pc.nc);
-    CHECKF(wait_async_errs(&pc, 1), "no async error for the denied publish");
+    CHECKF(tc_wait_async_errs(&pc, 1), "no async error for the denied publish");
     CHECKF(pc.async_st == NATS_NOT_PERMITTED, "async status %s",
            natsStatus_GetText(pc.async_st));
     s = natsConnection_GetLastError(pc.nc, &last);
     CHECKF(s == NATS_NOT_PERMITTED, "last error status %s", natsStatus_GetText(s));
-    CHECKF(contains_ci(last, "Permissions Violation for Publish to") &&
-               contains_ci(last, "denied.x"),
+    CHECKF(tc_contains_ci(last, "Permissions Violation for Publish to") &&
+               tc_contains_ci(last, "denied.x"),
            "last error: %s", last ? last : "(null)");
     printf("     denied publish: %s\n", last ? last : "");
     CHECK(log_line_has(mark, "Publish Violation", "Subject \"denied.x\""));
@@ -601,9 +386,10 @@ TEST(permissions_enforced)
     s = natsConnection_SubscribeSync(&denied_sub, pc.nc, "denied.>");
     CHECK(s == NATS_OK);
     natsConnection_Flush(pc.nc);
-    CHECKF(wait_async_errs(&pc, 2), "no async error for the denied subscription");
+    CHECKF(tc_wait_async_errs(&pc, 2), "no async error for the denied subscription");
     s = natsConnection_GetLastError(pc.nc, &last);
-    CHECKF(s == NATS_NOT_PERMITTED && contains_ci(last, "Permissions Violation for Subscription to"),
+    CHECKF(s == NATS_NOT_PERMITTED &&
+               tc_contains_ci(last, "Permissions Violation for Subscription to"),
            "last error: %s %s", natsStatus_GetText(s), last ? last : "(null)");
     printf("     denied subscription: %s\n", last ? last : "");
     CHECK(log_line_has(mark, "Subscription Violation", "Subject \"denied.>\""));
@@ -613,8 +399,8 @@ fail:
     natsSubscription_Destroy(watch);
     natsSubscription_Destroy(inbox_sub);
     natsInbox_Destroy(inbox);
-    client_close(&pc);
-    client_close(&wc);
+    tc_close(&pc);
+    tc_close(&wc);
     na_free_secret(ucreds);
     na_free_secret(wcreds);
     na_free(ujwt);
@@ -630,8 +416,8 @@ TEST(user_signed_by_account_signing_key)
     na_claims *uc = NULL;
     char *jwt = NULL, *creds = NULL, line[128], want[256];
     size_t mark;
-    client c;
-    client_init(&c);
+    tc_client c;
+    tc_init(&c, &g.srv);
     NA(na_nkey_create(&u, NA_NKEY_USER, &g_err));
     jwt = user_jwt(u, g.acc_a_sk, na_nkey_public(g.acc_a), g.t0, 0, false, "sk-user");
     creds = creds_for(u, jwt);
@@ -641,7 +427,7 @@ TEST(user_signed_by_account_signing_key)
     CHECK_STREQ(na_claims_issuer(uc), na_nkey_public(g.acc_a_sk));
     NA(na_chain_check_user(g.a_claims, uc, &g_err));
     mark = ns_log_size(&g.srv);
-    CHECKF(client_connect(&c, creds, NULL, "sk-user") == NATS_OK, "%s", c.err);
+    CHECKF(tc_connect(&c, creds, NULL, "sk-user") == NATS_OK, "%s", c.err);
     if (c.st != NATS_OK)
         goto fail;
     round_trip(c.nc, c.nc, "it.sk");
@@ -651,7 +437,7 @@ TEST(user_signed_by_account_signing_key)
              na_nkey_public(g.acc_a_sk), na_nkey_public(g.acc_a));
     CHECK(log_line_has(mark, line, want));
 fail:
-    client_close(&c);
+    tc_close(&c);
     na_claims_destroy(uc);
     na_free_secret(creds);
     na_free(jwt);
@@ -707,8 +493,8 @@ TEST(refused_revoked_user)
     na_claims *uc = NULL;
     char *old_jwt = NULL, *eq_jwt = NULL, *new_jwt = NULL;
     char *old_creds = NULL, *eq_creds = NULL, *new_creds = NULL;
-    client c;
-    client_init(&c);
+    tc_client c;
+    tc_init(&c, &g.srv);
     old_jwt = user_jwt(g.user_revoked, g.acc_a, NULL, g.t0 - 10, 0, false, "revoked-old");
     eq_jwt = user_jwt(g.user_revoked, g.acc_a, NULL, g.t0 - 5, 0, false, "revoked-eq");
     new_jwt = user_jwt(g.user_revoked, g.acc_a, NULL, g.t0, 0, false, "reissued");
@@ -729,12 +515,12 @@ TEST(refused_revoked_user)
 
     expect_refused(old_creds, "revoked-old", "User authentication revoked");
     expect_refused(eq_creds, "revoked-eq", "User authentication revoked");
-    CHECKF(client_connect(&c, new_creds, NULL, "reissued") == NATS_OK,
+    CHECKF(tc_connect(&c, new_creds, NULL, "reissued") == NATS_OK,
            "a token issued after the revocation must be accepted: %s", c.err);
     if (c.st == NATS_OK)
         round_trip(c.nc, c.nc, "it.reissued");
 fail:
-    client_close(&c);
+    tc_close(&c);
     na_claims_destroy(uc);
     na_free_secret(old_creds);
     na_free_secret(eq_creds);
@@ -767,15 +553,15 @@ TEST(account_signed_by_operator_signing_key)
 {
     na_nkey *ub = NULL, *ua = NULL;
     char *bjwt = NULL, *ajwt = NULL, *bcreds = NULL, *acreds = NULL;
-    client cb, ca;
+    tc_client cb, ca;
     natsSubscription *sub = NULL;
     natsMsg *m = NULL;
     natsStatus s;
     na_claims *bc = NULL;
     char line[128], want[256];
     size_t mark;
-    client_init(&cb);
-    client_init(&ca);
+    tc_init(&cb, &g.srv);
+    tc_init(&ca, &g.srv);
 
     NA(na_jwt_decode(&bc, g.b_jwt, strlen(g.b_jwt), &g_err));
     CHECK_STREQ(na_claims_issuer(bc), na_nkey_public(g.op_sk));
@@ -788,8 +574,8 @@ TEST(account_signed_by_operator_signing_key)
     if (!bcreds || !acreds)
         goto fail;
     mark = ns_log_size(&g.srv);
-    CHECKF(client_connect(&cb, bcreds, NULL, "bob") == NATS_OK, "%s", cb.err);
-    CHECKF(client_connect(&ca, acreds, NULL, "ann") == NATS_OK, "%s", ca.err);
+    CHECKF(tc_connect(&cb, bcreds, NULL, "bob") == NATS_OK, "%s", cb.err);
+    CHECKF(tc_connect(&ca, acreds, NULL, "ann") == NATS_OK, "%s", ca.err);
     if (cb.st != NATS_OK || ca.st != NATS_OK)
         goto fail;
     round_trip(cb.nc, cb.nc, "it.b");
@@ -812,8 +598,8 @@ TEST(account_signed_by_operator_signing_key)
 fail:
     natsMsg_Destroy(m);
     natsSubscription_Destroy(sub);
-    client_close(&cb);
-    client_close(&ca);
+    tc_close(&cb);
+    tc_close(&ca);
     na_claims_destroy(bc);
     na_free_secret(bcreds);
     na_free_secret(acreds);
@@ -829,16 +615,16 @@ TEST(system_account_user)
 {
     na_nkey *u = NULL;
     char *jwt = NULL, *creds = NULL;
-    client c;
+    tc_client c;
     natsMsg *m = NULL;
     natsStatus s;
-    client_init(&c);
+    tc_init(&c, &g.srv);
     NA(na_nkey_create(&u, NA_NKEY_USER, &g_err));
     jwt = user_jwt(u, g.sys, NULL, g.t0, 0, false, "sysuser");
     creds = creds_for(u, jwt);
     if (!creds)
         goto fail;
-    CHECKF(client_connect(&c, creds, NULL, "sysuser") == NATS_OK, "%s", c.err);
+    CHECKF(tc_connect(&c, creds, NULL, "sysuser") == NATS_OK, "%s", c.err);
     if (c.st != NATS_OK)
         goto fail;
     s = natsConnection_RequestString(&m, c.nc, "$SYS.REQ.SERVER.PING", "", MSG_TIMEOUT_MS);
@@ -847,7 +633,7 @@ TEST(system_account_user)
            "$SYS.REQ.SERVER.PING: %s", natsStatus_GetText(s));
 fail:
     natsMsg_Destroy(m);
-    client_close(&c);
+    tc_close(&c);
     na_free_secret(creds);
     na_free(jwt);
     na_nkey_destroy(u);

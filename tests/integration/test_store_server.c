@@ -7,6 +7,9 @@
  * named by NATSAUTH_STORE), starts a nats-server on what natsauth wrote and
  * lets the server and libnats decide:
  *
+ *   push_pull_early_errors
+ *                     na_push of an empty store and na_pull of a store without
+ *                     an operator, before libnats is loaded: clean errors
  *   memory_resolver   init -> user add -> config --resolver memory -> the
  *                     server starts on that file -> creds connect, an allowed
  *                     publish goes through, a denied one is a permissions
@@ -40,7 +43,7 @@
  *
  * Needs NATS_SERVER_BIN (a missing server is a failure, not a skip).
  * libnats 3.4.1 drops 1 nonce signature in 256: such a connect attempt is
- * retried (see client_connect), and only such an attempt.
+ * retried (see lib/natsclient.h), and only such an attempt.
  */
 #define _XOPEN_SOURCE 700 /* nftw */
 #include <ctype.h>
@@ -63,13 +66,12 @@
 
 #include "natsauth/manage.h"
 #include "natsauth/natsauth.h"
+#include "natsauth/push.h"
+#include "natsclient.h"
 #include "natsserver.h"
 #include "testlib.h"
 
-#define CONNECT_TIMEOUT_MS 3000
 #define MSG_TIMEOUT_MS 3000
-#define ASYNC_ERR_TIMEOUT_MS 3000
-#define CONNECT_ATTEMPTS 4
 
 static const char *g_cli; /* the natsauth binary */
 static char g_cwd[4096];  /* restored after each case (the full resolver's dir is ./jwt) */
@@ -88,42 +90,6 @@ static na_err g_err;
     } while (0)
 
 #define ARGV(...) ((const char *const[]){__VA_ARGS__, NULL})
-
-static bool contains_ci(const char *hay, const char *needle)
-{
-    size_t n = strlen(needle);
-    if (!hay)
-        return false;
-    for (; *hay; hay++) {
-        size_t i = 0;
-        while (i < n && hay[i] &&
-               tolower((unsigned char)hay[i]) == tolower((unsigned char)needle[i]))
-            i++;
-        if (i == n)
-            return true;
-    }
-    return false;
-}
-
-static char *read_file(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    char *p = NULL;
-    long n;
-    if (!f)
-        return NULL;
-    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
-        (p = malloc((size_t)n + 1)) != NULL) {
-        if (fread(p, 1, (size_t)n, f) != (size_t)n) {
-            free(p);
-            p = NULL;
-        } else {
-            p[n] = '\0';
-        }
-    }
-    fclose(f);
-    return p;
-}
 
 static bool write_file(const char *path, const char *text, mode_t mode)
 {
@@ -196,8 +162,8 @@ static int run_cli(run_out *r, const char *const *args)
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
     r->status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r->out = read_file(outp);
-    r->err = read_file(errp);
+    r->out = tc_read_file(outp);
+    r->err = tc_read_file(errp);
     unlink(outp);
     if (!r->out)
         r->out = calloc(1, 1);
@@ -402,181 +368,10 @@ static bool store_user(const char *account, const char *name, na_entity *e)
 
 /* ---- a libnats client ------------------------------------------------------- */
 
-typedef struct client {
-    natsConnection *nc;
-    natsStatus st;
-    char err[512];
-    char *jwt;
-    na_nkey *key;
-    bool zero_sig;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    int async_errs;
-    natsStatus async_st;
-    char async_text[256];
-} client;
-
-static natsStatus cb_jwt(char **user_jwt, char **custom_err, void *closure)
-{
-    client *c = closure;
-    (void)custom_err;
-    *user_jwt = strdup(c->jwt);
-    return *user_jwt ? NATS_OK : NATS_NO_MEMORY;
-}
-
-static natsStatus cb_sign(char **custom_err, unsigned char **sig, int *sig_len, const char *nonce,
-                          void *closure)
-{
-    client *c = closure;
-    na_err e;
-    *sig = malloc(NA_NKEY_SIG_LEN);
-    if (!*sig)
-        return NATS_NO_MEMORY;
-    if (na_nkey_sign(c->key, *sig, nonce, strlen(nonce), &e) != NA_OK) {
-        free(*sig);
-        *sig = NULL;
-        *custom_err = strdup(e.msg);
-        return NATS_ERR;
-    }
-    *sig_len = NA_NKEY_SIG_LEN;
-    if ((*sig)[0] == 0) {
-        /* libnats < 3.8 drops a signature whose first byte is 0x00 (nats.c
-         * PR #705); fail this attempt here, client_connect retries */
-        c->zero_sig = true;
-        free(*sig);
-        *sig = NULL;
-        *custom_err = strdup("signature starts with 0x00 (libnats < 3.8 would drop it)");
-        return NATS_ERR;
-    }
-    return NATS_OK;
-}
-
-static void cb_async_err(natsConnection *nc, natsSubscription *sub, natsStatus err, void *closure)
-{
-    client *c = closure;
-    const char *t = NULL;
-    (void)sub;
-    natsConnection_GetLastError(nc, &t);
-    pthread_mutex_lock(&c->mu);
-    c->async_errs++;
-    c->async_st = err;
-    snprintf(c->async_text, sizeof c->async_text, "%s", t ? t : "");
-    pthread_cond_broadcast(&c->cv);
-    pthread_mutex_unlock(&c->mu);
-}
-
-static bool wait_async_errs(client *c, int n)
-{
-    struct timespec dl;
-    bool ok;
-    clock_gettime(CLOCK_REALTIME, &dl);
-    dl.tv_sec += ASYNC_ERR_TIMEOUT_MS / 1000;
-    pthread_mutex_lock(&c->mu);
-    while (c->async_errs < n)
-        if (pthread_cond_timedwait(&c->cv, &c->mu, &dl) == ETIMEDOUT)
-            break;
-    ok = c->async_errs >= n;
-    pthread_mutex_unlock(&c->mu);
-    return ok;
-}
-
-static void client_init(client *c)
-{
-    memset(c, 0, sizeof *c);
-    pthread_mutex_init(&c->mu, NULL);
-    pthread_cond_init(&c->cv, NULL);
-}
-
-static natsStatus connect_once(client *c, bool from_memory, const char *creds_path,
-                               const char *name)
-{
-    natsOptions *o = NULL;
-    natsStatus s;
-    c->err[0] = '\0';
-    c->zero_sig = false;
-    s = natsOptions_Create(&o);
-    if (s == NATS_OK)
-        s = natsOptions_SetURL(o, g_srv->url);
-    if (s == NATS_OK)
-        s = natsOptions_SetName(o, name);
-    if (s == NATS_OK)
-        s = natsOptions_SetTimeout(o, CONNECT_TIMEOUT_MS);
-    if (s == NATS_OK)
-        s = natsOptions_SetAllowReconnect(o, false);
-    if (s == NATS_OK)
-        s = natsOptions_SetErrorHandler(o, cb_async_err, c);
-    if (s == NATS_OK && from_memory)
-        s = natsOptions_SetUserCredentialsCallbacks(o, cb_jwt, c, cb_sign, c);
-    if (s == NATS_OK && creds_path)
-        s = natsOptions_SetUserCredentialsFromFiles(o, creds_path, NULL);
-    if (s == NATS_OK)
-        s = natsConnection_Connect(&c->nc, o);
-    if (s != NATS_OK) {
-        const char *t = nats_GetLastError(NULL);
-        snprintf(c->err, sizeof c->err, "%s: %s", natsStatus_GetText(s), t ? t : "");
-    }
-    natsOptions_Destroy(o);
-    return s;
-}
-
-/* Connect with creds text (JWT and nonce signature handed to libnats by
- * natsauth) or a creds file (libnats reads and signs). A connect attempt
- * that libnats 3.4.1 spoilt (a nonce signature starting with 0x00: dropped
- * on our side, or "Signature missing" in the server log for a creds file)
- * is retried; nothing else is. */
-static natsStatus client_connect(client *c, const char *creds_text, const char *creds_path,
-                                 const char *name)
-{
-    char *seed = NULL;
-    c->st = NATS_ERR;
-    if (creds_text) {
-        na_status ns = na_creds_parse(&c->jwt, &seed, creds_text, strlen(creds_text), &g_err);
-        if (ns == NA_OK)
-            ns = na_nkey_from_seed(&c->key, seed, strlen(seed), &g_err);
-        na_free_secret(seed);
-        if (ns != NA_OK) {
-            snprintf(c->err, sizeof c->err, "natsauth: %s", g_err.msg);
-            return c->st;
-        }
-    }
-    for (int attempt = 1; attempt <= CONNECT_ATTEMPTS; attempt++) {
-        size_t mark = ns_log_size(g_srv);
-        c->st = connect_once(c, creds_text != NULL, creds_path, name);
-        if (c->st == NATS_OK)
-            break;
-        if (!c->zero_sig && !ns_wait_log_from(g_srv, mark, "Signature missing", 0))
-            break;
-        printf("     %s: attempt %d: libnats dropped a signature starting with 0x00; retrying\n",
-               name, attempt);
-    }
-    return c->st;
-}
-
-static void client_close(client *c)
-{
-    if (c->nc) {
-        natsConnection_Close(c->nc);
-        natsConnection_Destroy(c->nc);
-        c->nc = NULL;
-    }
-    free(c->jwt);
-    c->jwt = NULL;
-    na_nkey_destroy(c->key);
-    c->key = NULL;
-    pthread_mutex_destroy(&c->mu);
-    pthread_cond_destroy(&c->cv);
-}
-
 /* Connect with a creds file's text; true when connected. */
-static bool connect_file(client *c, const char *path, const char *name)
+static bool connect_file(tc_client *c, const char *path, const char *name)
 {
-    char *text = read_file(path);
-    CHECKF(text != NULL, "%s: cannot read '%s'", name, path);
-    if (!text)
-        return false;
-    client_connect(c, text, NULL, name);
-    na_wipe(text, strlen(text));
-    free(text);
+    tc_connect_creds_file(c, path, name);
     CHECKF(c->st == NATS_OK, "%s: %s", name, c->err);
     return c->st == NATS_OK;
 }
@@ -584,38 +379,30 @@ static bool connect_file(client *c, const char *path, const char *name)
 /* Publish on subj and receive it on the same connection. */
 static bool round_trip(natsConnection *nc, const char *subj)
 {
-    natsSubscription *sub = NULL;
-    natsMsg *m = NULL;
-    natsStatus s = natsConnection_SubscribeSync(&sub, nc, subj);
-    bool ok = false;
-    if (s == NATS_OK)
-        s = natsConnection_Flush(nc);
-    if (s == NATS_OK)
-        s = natsConnection_PublishString(nc, subj, "hello");
-    if (s == NATS_OK)
-        s = natsConnection_Flush(nc);
-    if (s == NATS_OK)
-        s = natsSubscription_NextMsg(&m, sub, MSG_TIMEOUT_MS);
-    ok = s == NATS_OK && natsMsg_GetDataLength(m) == 5;
-    CHECKF(ok, "round trip on %s: %s", subj, natsStatus_GetText(s));
-    natsMsg_Destroy(m);
-    natsSubscription_Destroy(sub);
+    char why[256];
+    bool ok = tc_round_trip(nc, nc, subj, MSG_TIMEOUT_MS, why, sizeof why);
+    CHECKF(ok, "round trip on %s: %s", subj, why);
     return ok;
 }
 
 /* A publish the user may not make: the server answers with a permissions
  * violation (async error), naming the subject. */
-static void expect_pub_denied(client *c, const char *subj)
+static void expect_pub_denied(tc_client *c, const char *subj)
 {
-    int before = c->async_errs;
+    int before;
     char want[128];
-    natsStatus s = natsConnection_PublishString(c->nc, subj, "nope");
+    natsStatus s;
+    pthread_mutex_lock(&c->mu);
+    before = c->async_errs;
+    pthread_mutex_unlock(&c->mu);
+    s = natsConnection_PublishString(c->nc, subj, "nope");
     if (s == NATS_OK)
         s = natsConnection_Flush(c->nc);
-    CHECKF(wait_async_errs(c, before + 1), "publish to %s: no permissions violation", subj);
+    CHECKF(s == NATS_OK, "publish to %s: %s", subj, natsStatus_GetText(s));
+    CHECKF(tc_wait_async_errs(c, before + 1), "publish to %s: no permissions violation", subj);
     pthread_mutex_lock(&c->mu);
     snprintf(want, sizeof want, "Permissions Violation for Publish to \"%s\"", subj);
-    CHECKF(c->async_st == NATS_NOT_PERMITTED && contains_ci(c->async_text, want),
+    CHECKF(c->async_st == NATS_NOT_PERMITTED && tc_contains_ci(c->async_text, want),
            "publish to %s: async error %s '%s'", subj, natsStatus_GetText(c->async_st),
            c->async_text);
     pthread_mutex_unlock(&c->mu);
@@ -624,47 +411,39 @@ static void expect_pub_denied(client *c, const char *subj)
 /* The connect must be refused as an authorization violation. */
 static void expect_refused(const char *creds_path, const char *name)
 {
-    client c;
-    char *text = read_file(creds_path);
-    client_init(&c);
-    CHECKF(text != NULL, "cannot read '%s'", creds_path);
-    if (text) {
-        client_connect(&c, text, NULL, name);
-        na_wipe(text, strlen(text));
-        free(text);
-        CHECKF(c.st != NATS_OK, "%s: connected, but the server should have refused it", name);
-        CHECKF(contains_ci(c.err, "Authorization Violation") ||
-                   contains_ci(c.err, "Authentication Revoked"),
-               "%s: error text: %s", name, c.err);
-        if (c.st != NATS_OK)
-            printf("     %s refused: %s\n", name, c.err);
-    }
-    client_close(&c);
+    tc_client c;
+    tc_init(&c, g_srv);
+    tc_connect_creds_file(&c, creds_path, name);
+    CHECKF(c.st != NATS_OK, "%s: connected, but the server should have refused it", name);
+    CHECKF(tc_contains_ci(c.err, "Authorization Violation") ||
+               tc_contains_ci(c.err, "Authentication Revoked"),
+           "%s: error text: %s", name, c.err);
+    if (c.st != NATS_OK)
+        printf("     %s refused: %s\n", name, c.err);
+    tc_close(&c);
 }
 
 /* The connect must fail, whatever libnats says about it (a connect held
  * by the auth callout until its timeout ends in a closed socket). */
 static bool connect_file_refused(const char *creds_path, const char *name)
 {
-    client c;
-    char *text = read_file(creds_path);
-    bool refused = false;
-    client_init(&c);
-    if (text) {
-        client_connect(&c, text, NULL, name);
-        na_wipe(text, strlen(text));
-        free(text);
+    tc_client c;
+    bool refused = false, readable = file_exists(creds_path);
+    tc_init(&c, g_srv);
+    CHECKF(readable, "%s: no '%s'", name, creds_path);
+    if (readable) {
+        tc_connect_creds_file(&c, creds_path, name);
         refused = c.st != NATS_OK;
         CHECKF(refused, "%s: connected, but the server should have refused it", name);
         if (refused)
             printf("     %s refused: %s\n", name, c.err);
     }
-    client_close(&c);
+    tc_close(&c);
     return refused;
 }
 
 /* Wait until the server closes the connection (revocation, deletion). */
-static bool wait_closed(client *c, int ms)
+static bool wait_closed(tc_client *c, int ms)
 {
     for (int i = 0; i < ms / 20; i++) {
         if (natsConnection_Status(c->nc) == NATS_CONN_STATUS_CLOSED)
@@ -785,9 +564,9 @@ static void path_in(char *out, size_t cap, const char *name)
 
 TEST(memory_resolver)
 {
-    ns_server srv;
+    ns_server srv = {0};
     char conf[NS_PATH_MAX + 32], creds[NS_PATH_MAX + 32];
-    client c, f;
+    tc_client c, f;
     json_t *j = NULL;
     int status = -1;
     char *err_text = NULL;
@@ -804,8 +583,8 @@ TEST(memory_resolver)
     lop cr = {.kind = LOP_CREDS, .account = "APP", .user = "alice", .path = creds};
     lop nadd = {.kind = LOP_ACCOUNT_ADD, .account = "NEW"};
     lop nrm = {.kind = LOP_ACCOUNT_RM, .account = "NEW"};
-    client_init(&c);
-    client_init(&f);
+    tc_init(&c, &srv);
+    tc_init(&f, &srv);
     if (!case_begin(&srv, "natsauth-mem"))
         goto fail;
     path_in(conf, sizeof conf, "auth.conf");
@@ -827,7 +606,7 @@ TEST(memory_resolver)
     round_trip(c.nc, "allowed.a");
     expect_pub_denied(&c, "denied.x");
     /* the creds file as libnats reads it */
-    client_connect(&f, NULL, creds, "alice-file");
+    tc_connect(&f, NULL, creds, "alice-file");
     CHECKF(f.st == NATS_OK, "alice from the creds file: %s", f.err);
 
     /* push to a memory resolver: preloaded accounts update, a new one is skipped */
@@ -840,7 +619,7 @@ TEST(memory_resolver)
     entry_is(j, "SYS", "result", "updated");
     entry_is(j, "NEW", "result", "skipped");
     entry_is(j, "NEW", "message", "jwt update skipped");
-    CHECKF(contains_ci(err_text, "skipped"), "no hint about skipped accounts: %s", err_text);
+    CHECKF(tc_contains_ci(err_text, "skipped"), "no hint about skipped accounts: %s", err_text);
     json_decref(j);
     j = NULL;
     free(err_text);
@@ -853,17 +632,17 @@ TEST(memory_resolver)
     CHECKF(status == 1, "push of a removed account to a memory resolver: exit %d", status);
     entry_is(j, "NEW", "action", "delete");
     entry_is(j, "NEW", "result", "failed");
-    CHECKF(contains_ci(json_string_value(json_object_get(push_entry(j, "NEW"), "message")),
-                       "no server serves"),
+    CHECKF(tc_contains_ci(json_string_value(json_object_get(push_entry(j, "NEW"), "message")),
+                          "no server serves"),
            "message: %s", json_dumps(push_entry(j, "NEW"), 0));
-    CHECKF(contains_ci(err_text, "1 of 1 accounts were not pushed"), "stderr: %s", err_text);
+    CHECKF(tc_contains_ci(err_text, "1 of 1 accounts were not pushed"), "stderr: %s", err_text);
     CHECK(store_account("NEW", &e) && e.deleted);
 fail:
     na_entity_release(&e);
     free(err_text);
     json_decref(j);
-    client_close(&c);
-    client_close(&f);
+    tc_close(&c);
+    tc_close(&f);
     case_end(&srv);
 }
 
@@ -877,10 +656,10 @@ static char *newer_elsewhere(const char *account)
     na_claims *c = NULL, *oc = NULL;
     na_nkey *k = NULL;
     char *jwt = NULL, *screds = NULL;
-    client sys;
+    tc_client sys;
     natsMsg *reply = NULL;
     natsStatus ns;
-    client_init(&sys);
+    tc_init(&sys, g_srv);
     NA(na_store_open(&s, g_store, false, &g_err));
     NA(na_store_account_get(s, account, &a, &g_err));
     NA(na_store_operator_get(s, &op, &g_err));
@@ -899,7 +678,7 @@ static char *newer_elsewhere(const char *account)
         na_ctx x = {s, (int64_t)time(NULL), NA_CONFLICT_STRICT};
         NA(na_user_creds(&x, "SYS", "sys", &screds, &g_err));
     }
-    if (client_connect(&sys, screds, NULL, "sys") != NATS_OK) {
+    if (tc_connect(&sys, screds, NULL, "sys") != NATS_OK) {
         CHECKF(0, "sys: %s", sys.err);
         goto fail;
     }
@@ -912,7 +691,7 @@ static char *newer_elsewhere(const char *account)
     }
 fail:
     natsMsg_Destroy(reply);
-    client_close(&sys);
+    tc_close(&sys);
     na_free_secret(screds);
     na_nkey_destroy(k);
     na_claims_destroy(c);
@@ -923,7 +702,7 @@ fail:
     return jwt;
 }
 
-static void js_stream(client *c, bool want_ok)
+static void js_stream(tc_client *c, bool want_ok)
 {
     jsCtx *js = NULL;
     jsStreamConfig cfg;
@@ -960,11 +739,11 @@ static void js_stream(client *c, bool want_ok)
 
 TEST(full_resolver)
 {
-    ns_server srv;
+    ns_server srv = {0};
     char conf[NS_PATH_MAX + 32], alice[NS_PATH_MAX + 32], bob[NS_PATH_MAX + 32],
         jsu[NS_PATH_MAX + 32], jwtpath[NS_PATH_MAX + 128], extra[NS_PATH_MAX + 64],
         other[NS_PATH_MAX + 32];
-    client ca, cb, cj, ca2;
+    tc_client ca, cb, cj, ca2;
     run_out r = {0};
     json_t *j = NULL;
     int status = -1;
@@ -985,10 +764,10 @@ TEST(full_resolver)
     lop ujs = {.kind = LOP_USER_ADD, .account = "JS", .user = "jsu"};
     lop crj = {.kind = LOP_CREDS, .account = "JS", .user = "jsu", .path = jsu};
     lop rma = {.kind = LOP_ACCOUNT_RM, .account = "APP"};
-    client_init(&ca);
-    client_init(&cb);
-    client_init(&cj);
-    client_init(&ca2);
+    tc_init(&ca, &srv);
+    tc_init(&cb, &srv);
+    tc_init(&cj, &srv);
+    tc_init(&ca2, &srv);
     if (!case_begin(&srv, "natsauth-full"))
         goto fail;
     path_in(conf, sizeof conf, "auth.conf");
@@ -1113,8 +892,8 @@ TEST(full_resolver)
         memcpy(g_store, keep, sizeof keep);
     }
     run_cli(&r, ARGV("push", "--server", srv.url));
-    CHECKF(r.status == 1 && contains_ci(r.err, "Authorization Violation") &&
-               contains_ci(r.err, "does not trust"),
+    CHECKF(r.status == 1 && tc_contains_ci(r.err, "Authorization Violation") &&
+               tc_contains_ci(r.err, "does not trust"),
            "push as another operator: %d %s", r.status, r.err);
     run_free(&r);
     setenv("NATSAUTH_STORE", g_store, 1);
@@ -1122,7 +901,7 @@ TEST(full_resolver)
         char url[64];
         snprintf(url, sizeof url, "nats://127.0.0.1:%d", ns_free_port());
         run_cli(&r, ARGV("push", "--server", url));
-        CHECKF(r.status == 1 && contains_ci(r.err, "cannot connect"), "push to no server: %d %s",
+        CHECKF(r.status == 1 && tc_contains_ci(r.err, "cannot connect"), "push to no server: %d %s",
                r.status, r.err);
         run_free(&r);
     }
@@ -1134,10 +913,10 @@ fail:
     na_entity_release(&gone);
     free(err_text);
     json_decref(j);
-    client_close(&ca);
-    client_close(&cb);
-    client_close(&cj);
-    client_close(&ca2);
+    tc_close(&ca);
+    tc_close(&cb);
+    tc_close(&cj);
+    tc_close(&ca2);
     case_end(&srv);
 }
 
@@ -1161,9 +940,9 @@ static bool find_account_seed(const char *text, char seed[NA_NKEY_SEED_LEN + 1])
 
 TEST(bootstrap)
 {
-    ns_server srv;
+    ns_server srv = {0};
     char conf[NS_PATH_MAX + 32], env[NS_PATH_MAX + 32], seed[NA_NKEY_SEED_LEN + 1] = "";
-    client cm, ce;
+    tc_client cm, ce;
     run_out r = {0};
     char *envtext = NULL, *minted = NULL, *mjwt = NULL, *mseed = NULL, *ejwt = NULL, *ecreds = NULL,
          useed[NA_NKEY_SEED_LEN + 1];
@@ -1187,8 +966,8 @@ TEST(bootstrap)
                           {NA_EDIT_ADD_STR, "nats.sub.allow", "_INBOX.>", 0}},
                 .nedits = 3,
                 .expiry = 1800};
-    client_init(&cm);
-    client_init(&ce);
+    tc_init(&cm, &srv);
+    tc_init(&ce, &srv);
     if (!case_begin(&srv, "natsauth-boot"))
         goto fail;
     path_in(conf, sizeof conf, "auth.conf");
@@ -1206,7 +985,7 @@ TEST(bootstrap)
     /* the account signing key, exported for a backend that mints */
     if (!step(ARGV("export-keys", "APP", "--env", env), &exk, NULL))
         goto fail;
-    envtext = read_file(env);
+    envtext = tc_read_file(env);
     CHECKF(envtext && find_account_seed(envtext, seed), "no account seed in %s", env);
     if (!seed[0])
         goto fail;
@@ -1232,7 +1011,7 @@ TEST(bootstrap)
            (long long)na_claims_issued_at(mc));
     CHECK_STREQ(na_claims_issuer_account(mc), app.pub);
     CHECK(strcmp(na_claims_issuer(mc), app.pub) != 0);
-    client_connect(&cm, minted, NULL, "u123");
+    tc_connect(&cm, minted, NULL, "u123");
     CHECKF(cm.st == NATS_OK, "minted user: %s", cm.err);
     if (cm.st == NATS_OK) {
         round_trip(cm.nc, "users.u123.x");
@@ -1251,7 +1030,7 @@ TEST(bootstrap)
     NA(na_nkey_seed(eu, useed, &g_err));
     NA(na_creds_format(&ecreds, ejwt, useed, &g_err));
     na_wipe(useed, sizeof useed);
-    client_connect(&ce, ecreds, NULL, "u124");
+    tc_connect(&ce, ecreds, NULL, "u124");
     CHECKF(ce.st == NATS_OK, "user minted with the exported key: %s", ce.err);
     if (ce.st == NATS_OK) {
         round_trip(ce.nc, "users.u124.x");
@@ -1274,8 +1053,8 @@ fail:
     na_claims_destroy(ec);
     na_nkey_destroy(sk);
     na_nkey_destroy(eu);
-    client_close(&cm);
-    client_close(&ce);
+    tc_close(&cm);
+    tc_close(&ce);
     case_end(&srv);
 }
 
@@ -1306,12 +1085,12 @@ fail:
 
 TEST(callout_layout)
 {
-    ns_server srv;
+    ns_server srv = {0};
     char dir[NS_PATH_MAX + 32], sub[NS_PATH_MAX + 64], conf[NS_PATH_MAX + 64],
         path[NS_PATH_MAX + 96], xk[NA_NKEY_SEED_LEN + 1], list[NA_NKEY_PUBLIC_LEN + 8];
     static const char *const users[][2] = {
         {"APP", "backend"}, {"APP", "operator"}, {"CALLOUT", "callout"}, {"CALLOUT", "frontend"}};
-    client c;
+    tc_client c;
     na_entity cu = {0}, fu = {0}, callout = {0};
     na_nkey *x = NULL;
     na_claims *fc = NULL, *cc = NULL;
@@ -1324,7 +1103,7 @@ TEST(callout_layout)
                 .naccounts = 2,
                 .sk = true};
     lop cfg = {.kind = LOP_CONFIG, .resolver = NA_RESOLVER_MEMORY, .path = conf};
-    client_init(&c);
+    tc_init(&c, &srv);
     if (!case_begin(&srv, "natsauth-callout"))
         goto fail;
     snprintf(dir, sizeof dir, "%s/deploy", srv.dir);
@@ -1422,12 +1201,12 @@ TEST(callout_layout)
               strcmp(xv, na_nkey_public(x)) == 0);
     }
     for (size_t i = 0; i < 3; i++) {
-        client u;
-        client_init(&u);
+        tc_client u;
+        tc_init(&u, &srv);
         snprintf(path, sizeof path, "%s/creds/%s.creds", dir, users[i][1]);
         if (connect_file(&u, path, users[i][1]))
             round_trip(u.nc, "layout.check");
-        client_close(&u);
+        tc_close(&u);
     }
     /* the bearer frontend user goes to the callout, which nobody serves here */
     CHECK(store_user("CALLOUT", "frontend", &fu));
@@ -1445,13 +1224,45 @@ fail:
     na_claims_destroy(fc);
     na_claims_destroy(cc);
     na_nkey_destroy(x);
-    client_close(&c);
+    tc_close(&c);
+    case_end(&srv);
+}
+
+/* push and pull stopping before they connect (an empty store, no
+ * operator), in a process that has not loaded libnats through them yet:
+ * they must clean up without calling into libnats (they used to crash). */
+TEST(push_pull_early_errors)
+{
+    ns_server srv = {0};
+    na_store *s = NULL;
+    na_ctx x = {0};
+    na_push_summary psum;
+    na_pull_summary lsum;
+    na_err e = {0};
+    na_status st;
+    char url[64];
+    if (!case_begin(&srv, "natsauth-early"))
+        goto fail;
+    snprintf(url, sizeof url, "nats://127.0.0.1:%d", ns_free_port());
+    NA(na_store_open(&s, g_store, true, &g_err));
+    x.store = s;
+    x.now = (int64_t)time(NULL);
+    x.conflict = NA_CONFLICT_STRICT;
+    st = na_push(&x, url, NULL, 0, NULL, &psum, &e);
+    CHECKF(st == NA_OK && psum.total == 0, "push of an empty store: %s: %s", na_status_str(st),
+           e.msg);
+    st = na_pull(&x, url, NULL, &lsum, &e);
+    CHECKF(st != NA_OK && tc_contains_ci(e.msg, "operator"), "pull without an operator: %s: %s",
+           na_status_str(st), e.msg);
+    printf("     pull without an operator: %s\n", e.msg);
+fail:
+    na_store_close(s);
     case_end(&srv);
 }
 
 TEST(push_many)
 {
-    ns_server srv;
+    ns_server srv = {0};
     char conf[NS_PATH_MAX + 32], name[32];
     json_t *j = NULL, *v;
     int status = -1;
@@ -1534,6 +1345,7 @@ int main(int argc, char **argv)
         perror("getcwd");
         return 1;
     }
+    RUN(push_pull_early_errors); /* first: libnats not loaded by push/pull yet */
     RUN(memory_resolver);
     RUN(full_resolver);
     RUN(bootstrap);
