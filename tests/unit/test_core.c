@@ -186,6 +186,16 @@ TEST(sha512_256_known_answers)
     CHECK(na_sha512_256(h, "", 0) == 0);
     sodium_bin2hex(hex, sizeof hex, h, sizeof h);
     CHECK_STREQ(hex, "c672b8d1ef56ed28ab87c3622c5114069bdd3ad7b8f9737498d0c01ecef0967a");
+    /* FIPS 180-4's two-block (896-bit) message, and the same context reused */
+    {
+        static const char m[] = "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmn"
+                                "hijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu";
+        for (int i = 0; i < 2; i++) {
+            CHECK(na_sha512_256(h, m, sizeof m - 1) == 0);
+            sodium_bin2hex(hex, sizeof hex, h, sizeof h);
+            CHECK_STREQ(hex, "3928e184fb8690f840da3988121d31be65cb9d3ef83ee6146feac861e19b563a");
+        }
+    }
 }
 
 /* ---- reference 8.1: nkeys ---------------------------------------------- */
