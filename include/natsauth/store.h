@@ -64,6 +64,9 @@ NA_API void na_store_rollback(na_store *s);
 NA_API bool na_store_in_transaction(const na_store *s);
 /* Append an audit line (time, the command given to begin, entity). Never a secret. */
 NA_API na_status na_store_audit(na_store *s, int64_t now, const char *entity, na_err *err);
+/* The same with a printf-style entity (cut at 767 bytes). */
+NA_API na_status na_store_auditf(na_store *s, int64_t now, na_err *err, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /* ---- keys ---- */
 NA_API na_status na_store_key_put(na_store *s, const na_nkey *k, na_err *err);

@@ -33,6 +33,7 @@
 #include <jansson.h>
 #include <nats/nats.h>
 
+#include "../store/store_internal.h"
 #include "natsauth/push.h"
 
 #include "libnats.h"
@@ -50,15 +51,6 @@ static int64_t mono_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static char *dupstr(const char *s)
-{
-    size_t n = strlen(s ? s : "");
-    char *p = malloc(n + 1);
-    if (p)
-        memcpy(p, s ? s : "", n + 1);
-    return p;
 }
 
 static na_status oom(na_err *err)
@@ -195,7 +187,7 @@ static na_status ident_stored(na_ctx *x, const na_entity *sys, ident *id, na_err
             pass(err, &e, st);
         goto out;
     }
-    if (!(id->cred.jwt = dupstr(u.jwt))) {
+    if (!(id->cred.jwt = na_store_dupstr(u.jwt))) {
         st = oom(err);
         goto out;
     }
@@ -938,7 +930,7 @@ na_status na_push(na_ctx *x, const char *url, const char *const *accounts, size_
         a[i].del = SIZE_MAX;
         reqs[i].acct = i;
         reqs[i].action = NA_PUSH_UPDATE;
-        if (!(reqs[i].body = dupstr(a[i].e.jwt))) {
+        if (!(reqs[i].body = na_store_dupstr(a[i].e.jwt))) {
             st = oom(err);
             goto out;
         }
@@ -1218,8 +1210,8 @@ static na_status take_newer(na_ctx *x, na_entity *l, cmp *c, size_t n, na_err *e
         na_free(cur.jwt);
         na_free(cur.signer);
         cur.claims_json = json;
-        cur.jwt = dupstr(c[i].jwt);
-        cur.signer = dupstr(na_claims_issuer(c[i].server));
+        cur.jwt = na_store_dupstr(c[i].jwt);
+        cur.signer = na_store_dupstr(na_claims_issuer(c[i].server));
         cur.updated_at = x->now;
         if (!cur.jwt || !cur.signer)
             st = oom(err);

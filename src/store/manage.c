@@ -55,6 +55,7 @@
 
 #include <jansson.h>
 
+#include "store_internal.h"
 #include "natsauth/creds.h"
 #include "natsauth/manage.h"
 
@@ -62,23 +63,10 @@
 
 /* ---- small helpers ------------------------------------------------------- */
 
-static char *dupstr(const char *s)
-{
-    size_t n;
-    char *p;
-    if (!s)
-        return NULL;
-    n = strlen(s);
-    p = malloc(n + 1);
-    if (p)
-        memcpy(p, s, n + 1);
-    return p;
-}
-
 /* Replace an owned string field. */
 static bool set_owned(char **field, const char *v)
 {
-    char *p = dupstr(v);
+    char *p = na_store_dupstr(v);
     if (v && !p)
         return false;
     free(*field);
@@ -125,17 +113,7 @@ static na_status name_check(const char *what, const char *name, na_err *err)
     return NA_OK;
 }
 
-static na_status audit(na_ctx *x, na_err *err, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static na_status audit(na_ctx *x, na_err *err, const char *fmt, ...)
-{
-    char line[768];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
-    return na_store_audit(x->store, x->now, line, err);
-}
+#define audit(x, err, ...) na_store_auditf((x)->store, (x)->now, (err), __VA_ARGS__)
 
 static na_status oom(na_err *err) { return na_fail(err, NA_ENOMEM, "out of memory"); }
 
@@ -1334,7 +1312,7 @@ na_status na_operator_sk_rotate(na_ctx *x, const char *old_pub, na_result *r, na
                      old_pub, spath(x));
         goto out;
     }
-    if (!(old = dupstr(old_pub))) {
+    if (!(old = na_store_dupstr(old_pub))) {
         st = oom(err);
         goto out;
     }
@@ -1686,7 +1664,7 @@ na_status na_account_sk_rm(na_ctx *x, const char *account, const char *pub, na_e
         pass(err, &pe, st);
         goto out;
     }
-    if (!(key = dupstr(st == NA_OK ? sk.pub : pub)) || !(tree = claims_tree(a.c))) {
+    if (!(key = na_store_dupstr(st == NA_OK ? sk.pub : pub)) || !(tree = claims_tree(a.c))) {
         st = oom(err);
         goto out;
     }
@@ -2292,7 +2270,7 @@ static void sb_add(sbuf *b, const char *fmt, ...)
 /* A name for a // comment: no line breaks. New string. */
 static char *comment_safe(const char *s)
 {
-    char *c = dupstr(s ? s : "");
+    char *c = na_store_dupstr(s ? s : "");
     for (char *p = c; p && *p; p++)
         if ((unsigned char)*p < 0x20 || *p == 0x7f)
             *p = '?';

@@ -39,6 +39,7 @@
 
 #include <jansson.h>
 
+#include "store_internal.h"
 #include "natsauth/creds.h"
 #include "natsauth/nsc.h"
 
@@ -54,19 +55,6 @@ static const char GITIGNORE[] = "# ignore all nk files \n**/*.nk\n\n"
                                 "# ignore all creds files\n**/*.creds\n";
 
 /* ---- small helpers -------------------------------------------------------- */
-
-static char *dupstr(const char *s)
-{
-    size_t n;
-    char *p;
-    if (!s)
-        return NULL;
-    n = strlen(s);
-    p = malloc(n + 1);
-    if (p)
-        memcpy(p, s, n + 1);
-    return p;
-}
 
 static na_status oom(na_err *err) { return na_fail(err, NA_ENOMEM, "out of memory"); }
 
@@ -365,7 +353,7 @@ static na_status list_dir(const char *dir, keep_fn keep, char ***out, size_t *n,
             }
             *out = nl;
         }
-        if (!((*out)[*n] = dupstr(de->d_name))) {
+        if (!((*out)[*n] = na_store_dupstr(de->d_name))) {
             st = oom(err);
             break;
         }
@@ -431,8 +419,8 @@ static na_status claims_sks(const char *claims_json, sk_item **out, size_t *n, n
         }
         if (!pub || !*pub)
             continue;
-        (*out)[*n].pub = dupstr(pub);
-        (*out)[*n].role = role && *role ? dupstr(role) : NULL;
+        (*out)[*n].pub = na_store_dupstr(pub);
+        (*out)[*n].role = role && *role ? na_store_dupstr(role) : NULL;
         (*out)[*n].scoped = scoped;
         if (!(*out)[*n].pub || (role && *role && !(*out)[*n].role))
             st = oom(err);
@@ -493,7 +481,7 @@ static bool created_add(created *c, const char *path, bool dir)
         c->dirs = d;
         c->cap = cap;
     }
-    if (!(c->paths[c->n] = dupstr(path)))
+    if (!(c->paths[c->n] = na_store_dupstr(path)))
         return false;
     c->dirs[c->n++] = dir;
     return true;
@@ -712,8 +700,8 @@ static na_status gather_sks(na_ctx *x, const char *owner, const char *claims_jso
             break;
         }
         *out = l;
-        l[*n].pub = dupstr(rows[i].pub);
-        l[*n].role = dupstr(rows[i].role);
+        l[*n].pub = na_store_dupstr(rows[i].pub);
+        l[*n].role = na_store_dupstr(rows[i].role);
         l[*n].scoped = rows[i].scoped;
         (*n)++;
         if (!l[*n - 1].pub || (rows[i].role && !l[*n - 1].role))
@@ -999,14 +987,13 @@ na_status na_nsc_export(na_ctx *x, const na_nsc_export_opts *o, na_nsc_stats *st
             (st = sync_dir(o->keys_dir, true, err)) != NA_OK)
             goto out;
     }
-    if (na_store_in_transaction(x->store)) {
-        char line[768];
-        snprintf(line, sizeof line,
-                 "nsc export of operator %s (%s) to %.300s: %zu accounts, %zu users, %zu seeds",
-                 s.op.name, s.op.pub, s.target, s.stats.accounts, s.stats.users, s.stats.seeds);
-        if ((st = na_store_audit(x->store, x->now, line, err)) != NA_OK)
-            goto out;
-    }
+    if (na_store_in_transaction(x->store) &&
+        (st = na_store_auditf(x->store, x->now, err,
+                              "nsc export of operator %s (%s) to %.300s: %zu accounts, %zu "
+                              "users, %zu seeds",
+                              s.op.name, s.op.pub, s.target, s.stats.accounts, s.stats.users,
+                              s.stats.seeds)) != NA_OK)
+        goto out;
     /* data first, then the one rename that makes the operator appear */
     if ((st = sync_dir(s.staging, true, err)) != NA_OK ||
         (st = pathf(p, err, "%s/%s", s.staging, s.op.name)) != NA_OK)
@@ -1126,7 +1113,7 @@ static na_status read_info(const char *dir, char **name, na_err *err)
                      kind ? kind : "");
     else if (!nm || !*nm)
         st = na_fail(err, NA_EINVAL, "'%s' names no operator", p);
-    else if (!(*name = dupstr(nm)))
+    else if (!(*name = na_store_dupstr(nm)))
         st = oom(err);
     json_decref(j);
     return st;
@@ -1226,7 +1213,7 @@ static na_status read_jwt(const char *path, na_claims_type want, char **jwt, cha
     } else if (na_claims_type_of(*c) != want) {
         st = na_fail(err, NA_EINVAL, "'%s' holds %s claims, want %s claims", path,
                      na_claims_type_name(na_claims_type_of(*c)), na_claims_type_name(want));
-    } else if (!(*json = na_claims_to_json(*c, 0)) || !(*jwt = dupstr(t))) {
+    } else if (!(*json = na_claims_to_json(*c, 0)) || !(*jwt = na_store_dupstr(t))) {
         st = oom(err);
     }
     free(buf);
@@ -1307,7 +1294,7 @@ static na_status read_account(istate *s, const char *accounts, const char *name,
     size_t n = 0;
     const char *sys = NULL;
     na_status st;
-    if (!(a->name = dupstr(name)))
+    if (!(a->name = na_store_dupstr(name)))
         return oom(err);
     if ((st = pathf(p, err, "%s/%s/%s.jwt", accounts, name, name)) != NA_OK ||
         (st = read_jwt(p, NA_CLAIMS_ACCOUNT, &a->jwt, &a->json, &a->c, err)) != NA_OK)
@@ -1346,7 +1333,7 @@ static na_status import_read(istate *s, na_err *err)
         return st;
     /* JwtName(SafeName(name)) */
     len = strlen(s->opname);
-    if (!(name = dupstr(s->opname)))
+    if (!(name = na_store_dupstr(s->opname)))
         return oom(err);
     st = pathf(p, err, "%s/%s.jwt", s->opdir, trim(name, &len));
     free(name);
@@ -1514,17 +1501,7 @@ static na_status check_entity(istate *s, na_entity_kind kind, const char *acct, 
     return NA_OK;
 }
 
-static na_status audit(istate *s, na_err *err, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static na_status audit(istate *s, na_err *err, const char *fmt, ...)
-{
-    char line[768];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
-    return na_store_audit(s->x->store, s->x->now, line, err);
-}
+#define audit(s, err, ...) na_store_auditf((s)->x->store, (s)->x->now, (err), __VA_ARGS__)
 
 /* Signing key rows as the owner's JWT lists them (count: the owner is new). */
 static na_status import_sks(istate *s, const char *owner, const sk_item *l, size_t n, bool count,

@@ -28,6 +28,7 @@
  * SQLite result codes become na_status here (sub-code kept in err->sub).
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +41,7 @@
 #include <sqlite3.h>
 
 #include "natsauth/store.h"
+#include "store_internal.h"
 
 struct na_store {
     sqlite3 *db;
@@ -50,7 +52,7 @@ struct na_store {
     unsigned char *key;   /* secretbox key once unlocked (sodium_malloc) */
 };
 
-static char *dupstr(const char *s)
+char *na_store_dupstr(const char *s)
 {
     size_t n;
     char *p;
@@ -186,7 +188,7 @@ na_status na_store_default_path(char *out, size_t cap, const char *explicit_path
 /* mkdir -p for the parent directory, 0700 for directories we create. */
 static na_status make_parent(const char *path, na_err *err)
 {
-    char *dir = dupstr(path), *p;
+    char *dir = na_store_dupstr(path), *p;
     if (!dir)
         return na_fail(err, NA_ENOMEM, "out of memory");
     p = strrchr(dir, '/');
@@ -257,7 +259,7 @@ na_status na_store_open(na_store **out, const char *path, bool create, na_err *e
     s = calloc(1, sizeof *s);
     if (!s)
         return na_fail(err, NA_ENOMEM, "out of memory");
-    s->path = dupstr(path);
+    s->path = na_store_dupstr(path);
     if (!s->path) {
         free(s);
         return na_fail(err, NA_ENOMEM, "out of memory");
@@ -341,7 +343,7 @@ na_status na_store_begin(na_store *s, const char *command, na_err *err)
     if ((rc = exec(s, "BEGIN IMMEDIATE", "cannot lock", err)) != NA_OK)
         return rc;
     free(s->command);
-    s->command = dupstr(command ? command : "");
+    s->command = na_store_dupstr(command ? command : "");
     s->in_tx = true;
     return NA_OK;
 }
@@ -409,7 +411,7 @@ static na_status q_run(q *x, const char *what, na_err *err)
 static char *col_str(sqlite3_stmt *st, int i)
 {
     const unsigned char *t = sqlite3_column_text(st, i);
-    return t ? dupstr((const char *)t) : NULL;
+    return t ? na_store_dupstr((const char *)t) : NULL;
 }
 
 static na_status need_tx(na_store *s, na_err *err)
@@ -431,6 +433,16 @@ na_status na_store_audit(na_store *s, int64_t now, const char *entity, na_err *e
     q_text(&x, 2, s->command ? s->command : "");
     q_text(&x, 3, entity ? entity : "");
     return q_run(&x, "cannot write the audit log", err);
+}
+
+na_status na_store_auditf(na_store *s, int64_t now, na_err *err, const char *fmt, ...)
+{
+    char line[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    return na_store_audit(s, now, line, err);
 }
 
 /* ---- seeds at rest ---- */
