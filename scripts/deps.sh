@@ -33,6 +33,7 @@ done
 # All of these exist in bookworm main (checked with apt-cache policy):
 #   build-essential cmake pkg-config git ca-certificates  -- toolchain
 #   libsodium-dev libjansson-dev libssl-dev libnats-dev libsqlite3-dev libcmocka-dev
+#   libcurl4-openssl-dev libcrypt-dev -- callout daemon: webhook (libcurl), bcrypt (libxcrypt)
 #   clang libclang-rt-14-dev   -- clang 14 + compiler-rt (libFuzzer, ASan/UBSan/LSan)
 #   nodejs npm                 -- JS second-opinion check (tests/js)
 #   python3 curl               -- test helpers
@@ -42,6 +43,7 @@ done
 PKGS=(
     build-essential cmake pkg-config git ca-certificates
     libsodium-dev libjansson-dev libssl-dev libnats-dev libsqlite3-dev libcmocka-dev
+    libcurl4-openssl-dev libcrypt-dev
     clang libclang-rt-14-dev
     nodejs npm
     python3 curl

@@ -1,0 +1,2 @@
+/* stub: being written */
+typedef int na_stub_unit_;
