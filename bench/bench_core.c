@@ -11,6 +11,12 @@
  * Targets (ratios of per-op CPU time, raw / natsauth):
  *   issue          >= 0.80 of raw crypto_sign_detached over the same bytes
  *   decode+verify  >= 0.85 of raw crypto_sign_verify_detached, same bytes
+ *   auth callout   one decision (na_callout_open + na_callout_respond of a
+ *                  server-style request, config mode, two templated
+ *                  permissions) >= 0.80 of its crypto floor measured in the
+ *                  same run: raw verify of the request + raw signs of the
+ *                  user JWT and of the response (+ box open and seal with a
+ *                  precomputed key when sealed); issue 4 asks <= 120 us CPU
  *
  * usage: bench_core [--json] [--rounds R] [--round-ms MS] [--quick] [--only OP]
  * (--only runs one operation, e.g. under perf record; ratios need both sides)
@@ -25,6 +31,7 @@
 
 #include <sodium.h>
 
+#include "natsauth/callout.h"
 #include "natsauth/natsauth.h"
 
 #define IAT 1700000000
@@ -47,6 +54,19 @@ static size_t na_box_len;
 static uint8_t raw_shared[32];
 static unsigned char sk_acct[64], pk_acct[32];
 static volatile size_t sink;
+
+/* auth callout: a request as nats-server sends it, plain and sealed */
+static na_nkey *srv, *srv_x, *co_x;
+static na_callout_xcache *co_cache;
+static na_callout_conf co_conf, co_conf_x, co_conf_x_nocache;
+static char *co_req;              /* plain request token */
+static size_t co_req_len, co_req_signed_len;
+static uint8_t *co_sealed;        /* the same, sealed srv_x -> co_x */
+static size_t co_sealed_len;
+static size_t co_user_signed_len, co_resp_signed_len, co_resp_len; /* sizes of one answer */
+static uint8_t co_req_sig[64], pk_srv[32], co_shared[32], co_box[4096];
+static size_t co_box_len; /* request-size box for the raw open */
+static uint8_t co_nonce[24];
 
 static void die(const char *what, const na_err *err)
 {
@@ -145,6 +165,135 @@ static void setup(void)
             die("seal", &err);
         memcpy(na_box_buf, o, na_box_len);
         na_free(o);
+    }
+}
+
+
+/* ---- auth callout fixtures ------------------------------------------------- */
+
+static void co_grant(na_callout_grant *g)
+{
+    na_err err;
+    na_callout_grant_init(g);
+    strcpy(g->account, "APP");
+    strcpy(g->name, "alice");
+    if (na_claims_create(&g->user, NA_CLAIMS_USER, na_nkey_public(user), &err) != NA_OK ||
+        na_claims_perm_add(g->user, NA_PERM_PUB, true, "orders.{{user}}.>", &err) != NA_OK ||
+        na_claims_perm_add(g->user, NA_PERM_PUB, true, "_INBOX.>", &err) != NA_OK ||
+        na_claims_perm_add(g->user, NA_PERM_SUB, true, "replies.{{nkey}}.>", &err) != NA_OK)
+        die("callout grant", &err);
+}
+
+/* One decision: open, grant, respond; returns the answer's length. */
+static size_t co_decide(const uint8_t *msg, size_t len, const char *hdr,
+                        const na_callout_conf *conf)
+{
+    na_authreq *r = NULL;
+    na_callout_grant g;
+    uint8_t *out = NULL;
+    size_t n = 0;
+    bool denied = true;
+    na_err err;
+    if (na_callout_open(&r, msg, len, hdr, conf, NOW, &err) != NA_OK)
+        die("na_callout_open", &err);
+    co_grant(&g);
+    if (na_callout_respond(&out, &n, r, conf, NOW, &g, NULL, &denied, &err) != NA_OK || denied)
+        die("na_callout_respond", &err);
+    na_callout_grant_clear(&g);
+    na_authreq_destroy(r);
+    na_free(out);
+    return n;
+}
+
+static void co_setup(void)
+{
+    na_claims *c = NULL;
+    na_err err;
+    uint8_t srv_seed[32];
+    srv = key_from(NA_NKEY_SERVER, 0x61);
+    srv_x = key_from(NA_NKEY_CURVE, 0x63);
+    co_x = key_from(NA_NKEY_CURVE, 0x64);
+    memset(srv_seed, 0x61, sizeof srv_seed);
+    {
+        unsigned char sk[64];
+        crypto_sign_seed_keypair(pk_srv, sk, srv_seed);
+        sodium_memzero(sk, sizeof sk);
+    }
+    if (na_claims_create(&c, NA_CLAIMS_AUTH_REQUEST, na_nkey_public(acct), &err) != NA_OK ||
+        na_claims_set_audience(c, NA_CALLOUT_AUDIENCE, &err) != NA_OK ||
+        na_claims_set_expires(c, NOW + 2, &err) != NA_OK ||
+        na_claims_set_json(c, "nats.server_id",
+                           "{\"name\":\"n1\",\"host\":\"0.0.0.0\",\"id\":\"\",\"version\":"
+                           "\"2.10.27\"}",
+                           &err) != NA_OK ||
+        na_claims_set_str(c, "nats.server_id.id", na_nkey_public(srv), &err) != NA_OK ||
+        na_claims_set_str(c, "nats.server_id.xkey", na_nkey_public(srv_x), &err) != NA_OK ||
+        na_claims_set_str(c, "nats.user_nkey", na_nkey_public(user), &err) != NA_OK ||
+        na_claims_set_json(c, "nats.client_info",
+                           "{\"host\":\"127.0.0.1\",\"id\":42,\"user\":\"alice\","
+                           "\"kind\":\"Client\",\"type\":\"nats\"}",
+                           &err) != NA_OK ||
+        na_claims_set_json(c, "nats.connect_opts",
+                           "{\"user\":\"alice\",\"pass\":\"pw\",\"lang\":\"go\","
+                           "\"version\":\"1.31.0\",\"protocol\":1}",
+                           &err) != NA_OK ||
+        na_claims_encode(c, &co_req, srv, NOW - 1, &err) != NA_OK)
+        die("callout request", &err);
+    na_claims_destroy(c);
+    co_req_len = strlen(co_req);
+    co_req_signed_len = (size_t)(strrchr(co_req, '.') - co_req);
+    if (na_xkey_seal(srv_x, &co_sealed, &co_sealed_len, co_req, co_req_len, na_nkey_public(co_x),
+                     &err) != NA_OK ||
+        na_callout_xcache_create(&co_cache, co_x, 16, &err) != NA_OK)
+        die("callout seal", &err);
+    co_conf.issuer = acct;
+    co_conf_x = co_conf;
+    co_conf_x.xkey = co_x;
+    co_conf_x.xcache = co_cache;
+    co_conf_x_nocache = co_conf_x;
+    co_conf_x_nocache.xcache = NULL;
+
+    /* the sizes the floor signs: one answer, taken apart */
+    {
+        na_authreq *r = NULL;
+        na_callout_grant g;
+        uint8_t *out = NULL;
+        na_claims *resp = NULL;
+        const char *uj = NULL;
+        if (na_callout_open(&r, (const uint8_t *)co_req, co_req_len, NULL, &co_conf, NOW, &err) !=
+            NA_OK)
+            die("na_callout_open", &err);
+        co_grant(&g);
+        if (na_callout_respond(&out, &co_resp_len, r, &co_conf, NOW, &g, NULL, NULL, &err) !=
+                NA_OK ||
+            na_jwt_decode(&resp, (const char *)out, co_resp_len, &err) != NA_OK ||
+            !na_claims_get_str(resp, "nats.jwt", &uj))
+            die("callout answer", &err);
+        co_resp_signed_len = (size_t)(strrchr((const char *)out, '.') - (const char *)out);
+        co_user_signed_len = (size_t)(strrchr(uj, '.') - uj);
+        na_claims_destroy(resp);
+        na_free(out);
+        na_callout_grant_clear(&g);
+        na_authreq_destroy(r);
+    }
+    if (co_resp_signed_len > sizeof sign_msg || co_req_len + 16 > sizeof co_box)
+        die("callout sizes", NULL);
+    {
+        /* the request's own signature, for the raw verify of the floor */
+        const char *s64 = co_req + co_req_signed_len + 1;
+        size_t n = 0;
+        uint8_t srv_x_sk[32], nonce[24];
+        if (sodium_base642bin(co_req_sig, sizeof co_req_sig, s64, strlen(s64), NULL, &n, NULL,
+                              sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+            n != 64)
+            die("callout request signature", NULL);
+        memset(srv_x_sk, 0x63, sizeof srv_x_sk); /* curve seeds are the x25519 scalars */
+        randombytes_buf(nonce, sizeof nonce);
+        if (crypto_box_beforenm(co_shared, na_nkey_public_raw(co_x), srv_x_sk) != 0)
+            die("callout shared key", NULL);
+        co_box_len = co_req_len + 16;
+        crypto_box_easy_afternm(co_box, (const uint8_t *)co_req, co_req_len, nonce, co_shared);
+        memcpy(co_nonce, nonce, sizeof nonce);
     }
 }
 
@@ -262,6 +411,46 @@ static void op_na_shared_open(void)
     na_free(o);
 }
 
+static void op_co_plain(void)
+{
+    sink += co_decide((const uint8_t *)co_req, co_req_len, NULL, &co_conf);
+}
+
+static void op_co_sealed(void)
+{
+    sink += co_decide(co_sealed, co_sealed_len, na_nkey_public(srv_x), &co_conf_x);
+}
+
+static void op_co_sealed_nocache(void)
+{
+    sink += co_decide(co_sealed, co_sealed_len, na_nkey_public(srv_x), &co_conf_x_nocache);
+}
+
+/* What a decision cannot avoid: verify the request, sign the user JWT and
+ * the response (same byte counts as one real answer). */
+static void op_co_floor_plain(void)
+{
+    uint8_t sig[64];
+    if (crypto_sign_verify_detached(co_req_sig, (const uint8_t *)co_req, co_req_signed_len,
+                                    pk_srv) != 0)
+        die("callout floor verify", NULL);
+    crypto_sign_detached(sig, NULL, sign_msg, co_user_signed_len, sk_acct);
+    sink += sig[0];
+    crypto_sign_detached(sig, NULL, sign_msg, co_resp_signed_len, sk_acct);
+    sink += sig[0];
+}
+
+/* ... plus opening the request box and sealing the answer (precomputed key). */
+static void op_co_floor_sealed(void)
+{
+    uint8_t out[4096];
+    op_co_floor_plain();
+    if (crypto_box_open_easy_afternm(out, co_box, co_box_len, co_nonce, co_shared) != 0)
+        die("callout floor open", NULL);
+    crypto_box_easy_afternm(out, sign_msg, co_resp_len, co_nonce, co_shared);
+    sink += out[0];
+}
+
 typedef struct bench {
     const char *name, *what;
     void (*fn)(void);
@@ -288,6 +477,15 @@ static bench benches[] = {
     {"raw_open_afternm", "crypto_box_open_easy_afternm 512B", op_raw_box_open_afternm, 0, {0},
      {0}, 0, 0, 0, 0},
     {"shared_open", "na_xkey_shared_open 512B", op_na_shared_open, 0, {0}, {0}, 0, 0, 0, 0},
+    {"callout_floor", "callout crypto: verify + 2 signs", op_co_floor_plain, 0, {0}, {0}, 0, 0,
+     0, 0},
+    {"callout_plain", "callout open+respond, plain", op_co_plain, 0, {0}, {0}, 0, 0, 0, 0},
+    {"callout_floor_x", "callout crypto + box open/seal (afternm)", op_co_floor_sealed, 0, {0},
+     {0}, 0, 0, 0, 0},
+    {"callout_sealed", "callout open+respond, sealed, xcache", op_co_sealed, 0, {0}, {0}, 0, 0,
+     0, 0},
+    {"callout_nocache", "callout open+respond, sealed, no cache", op_co_sealed_nocache, 0, {0},
+     {0}, 0, 0, 0, 0},
 };
 #define NBENCH (sizeof benches / sizeof benches[0])
 
@@ -304,6 +502,9 @@ static const struct {
     {"xkey_open vs crypto_box_open_easy", "raw_box_open", "xkey_open", 0},
     {"shared_seal vs box_easy_afternm", "raw_afternm", "shared_seal", 0},
     {"shared_open vs box_open_afternm", "raw_open_afternm", "shared_open", 0},
+    {"callout plain vs crypto floor", "callout_floor", "callout_plain", 0.80},
+    {"callout sealed+xcache vs floor", "callout_floor_x", "callout_sealed", 0.80},
+    {"callout sealed, no cache vs floor", "callout_floor_x", "callout_nocache", 0},
 };
 
 static const bench *find(const char *name)
@@ -385,6 +586,7 @@ int main(int argc, char **argv)
     }
 
     setup();
+    co_setup();
     memset(xa_sk, 0x44, 32); /* curve seeds are the x25519 scalars */
     memset(xb_sk, 0x55, 32);
     if (crypto_box_easy(raw_box, box_msg, sizeof box_msg, box_nonce, nacl_box_pk, xa_sk) != 0 ||
@@ -476,7 +678,19 @@ int main(int argc, char **argv)
             printf("%s %s: %.3f (target >= %.2f)\n", q >= ratios[i].target ? "PASS" : "MISS",
                    ratios[i].label, q, ratios[i].target);
         }
+        {
+            const bench *cs = find("callout_sealed"), *cp = find("callout_plain");
+            printf("%s callout decision CPU: %.1f us sealed+xcache, %.1f us plain (target <= "
+                   "120 us; answer %zu bytes)\n",
+                   cs->cpu_med <= 120 ? "PASS" : "MISS", cs->cpu_med, cp->cpu_med, co_resp_len);
+        }
     }
+    na_callout_xcache_destroy(co_cache);
+    na_nkey_destroy(srv);
+    na_nkey_destroy(srv_x);
+    na_nkey_destroy(co_x);
+    na_free(co_req);
+    na_free(co_sealed);
     na_xkey_shared_destroy(shared_ab);
     na_xkey_shared_destroy(shared_ba);
     na_nkey_destroy(acct);

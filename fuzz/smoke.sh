@@ -13,7 +13,7 @@ fi
 build=$1
 secs=${2:-20}
 here=$(cd "$(dirname "$0")" && pwd)
-targets="fuzz_jwt_decode fuzz_creds_parse fuzz_nkey_decode fuzz_xkey_open fuzz_claims_json"
+targets="fuzz_jwt_decode fuzz_creds_parse fuzz_nkey_decode fuzz_xkey_open fuzz_claims_json fuzz_callout"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/natsauth-fuzz.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT INT TERM
 artifacts=$build/fuzz/artifacts
