@@ -42,14 +42,22 @@ typedef struct na_authz na_authz;
 /* {"type":"file","path":"grants.json"}: a static grants file, reloaded by
  * na_authz_reload (SIGHUP). The file:
  * {"grants":[
- *   {"token_hash":"$argon2id$...", "account":"APP", "name":"svc",
+ *   {"id":"svc", "token_hash":"$argon2id$...", "account":"APP", "name":"svc",
  *    "permissions":{...}, "ttl":"1h"},
+ *   {"token_sha256":"<64 hex>", "account":"APP", "expires":1767225600},
  *   {"user":"alice", "password_hash":"$2b$12$...", "account":"APP", ...},
  *   {"user":"bob", "password_hash":"$argon2id$...", ...}
  * ]}
  * token_hash / password_hash: bcrypt ($2a$/$2b$/$2y$, libcrypt) or argon2
- * ($argon2id$/$argon2i$, libsodium). A request whose token or user does not
- * appear is SKIP; a known user or token with a wrong password is DENY. */
+ * ($argon2id$/$argon2i$, libsodium). Slow hashes are never tried one after
+ * another: a token_hash grant needs an "id" (A-Z a-z 0-9 _ -, up to 64) and
+ * its tokens read "<id>.<secret>" (the hash covers the whole token), so the
+ * id picks the one hash to verify; token_sha256 (hex SHA-256 of the token,
+ * compared in constant time) is only for high-entropy machine tokens.
+ * Other grant fields: account, name (default: the user or id), permissions,
+ * tags, ttl or expires (unix seconds). Unknown fields are errors.
+ * A request whose token or user does not appear is SKIP; a known user or
+ * token with a wrong password is DENY. */
 na_status na_authz_file_create(na_authz **out, const json_t *cfg, const char *base_dir,
                                na_err *err);
 
@@ -59,20 +67,25 @@ na_status na_authz_file_create(na_authz **out, const json_t *cfg, const char *ba
  *  "permissions":{...} | "permissions_claim":"nats_permissions",
  *  "ttl_from_exp":true }
  * The connect token (or password) is an external JWT: HS256 with a shared
- * secret, or RS256/ES256/EdDSA against a JWKS file (kid matched); exp, nbf,
- * iss, aud checked. A token that is not a JWT at all is SKIP; a JWT that
- * fails any check is DENY. */
+ * secret (at least 32 bytes; "env:NAME" works too), or RS256/ES256/EdDSA
+ * against a JWKS file (kid matched; a token without kid needs a JWKS with
+ * one key of its type); exp, nbf, iss, aud checked (leeway default 0).
+ * Claims named by *_claim are top-level claims; a configured
+ * permissions_claim missing from a token is DENY. A token that is not a JWT
+ * at all is SKIP; a JWT that fails any check is DENY. */
 na_status na_authz_jwt_create(na_authz **out, const json_t *cfg, const char *base_dir,
                               na_err *err);
 
 /* {"type":"webhook", "url":"http://127.0.0.1:8080/nats-auth",
  *  "timeout_ms":1000, "headers":{"Authorization":"env:HOOK_AUTH"}}
  * POSTs {"user_nkey","server":{..},"client_info":{..},"connect_opts":{..}}
- * (connect options include the token/password: the endpoint decides) and
+ * (NATS's field names; connect_opts holds auth_token, user, pass: the
+ * endpoint decides) and
  * reads {"allow":true,"account":"APP","name":"..","permissions":{..},
  * "ttl":"10m"|"expires":UNIX} or {"allow":false,"reason":".."} or
  * {"skip":true}. HTTP errors, timeouts and bad JSON are DENY (never a
- * silent allow). libcurl is loaded at run time. */
+ * silent allow). libcurl is loaded at run time; redirects are not
+ * followed and no proxy is used. */
 na_status na_authz_webhook_create(na_authz **out, const json_t *cfg, const char *base_dir,
                                   na_err *err);
 
