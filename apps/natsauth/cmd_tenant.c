@@ -4,6 +4,9 @@
  * organisation is an account of the store, an app one of its users (a
  * robot app is a machine identity), a member an e-mail address with an
  * owner flag (kept for the service's own access control; no JWT).
+ * `tenant app token|tokens` make, list and revoke an app's bearer tokens
+ * for the callout daemon's store authorizer: a token is printed once, when
+ * made, and only its hash is stored.
  */
 #include <string.h>
 
@@ -251,6 +254,144 @@ static int run_app_rm(const cli_cmd *cmd, const cli_args *a)
     return st_finish(&s, st, &err);
 }
 
+/* ---- tenant app token(s) ---- */
+
+enum { T_TTL, T_REVOKE, T_ID };
+static const cli_opt token_opts[] = {
+    {"ttl", 0, "DUR", "the token expires after DUR (90s, 30m, 12h, 7d); default never"},
+    {"revoke", 0, NULL, "delete the app's tokens (all, or the one named by --id)"},
+    {"id", 0, "ID", "with --revoke: only the token with this id (see 'tenant app tokens')"},
+    ST_OPT_STORE,
+    ST_OPT_JSON,
+    ST_OPT_END,
+};
+
+static void token_json(jw *w, const na_app_token *t)
+{
+    jw_obj(w, NULL);
+    jw_str(w, "id", t->id);
+    jw_str(w, "org", t->org);
+    jw_str(w, "app", t->app);
+    jw_str(w, "account", t->account);
+    jw_str(w, "user", t->user);
+    jw_int(w, "created", t->created);
+    jw_int(w, "expires", t->expires);
+}
+
+static int run_token_revoke(const cli_cmd *cmd, const cli_args *a)
+{
+    st_session s;
+    na_err err = {0};
+    size_t n = 0;
+    na_status st;
+    int rc = st_open(&s, cmd, a, ST_WRITE);
+    if (rc != CLI_OK)
+        return rc;
+    st = na_tenant_app_token_revoke(&s.x, a->pos[0], a->pos[1], a->val[T_ID], &n, &err);
+    if (st == NA_OK && s.json) {
+        jw w;
+        jw_init(&w, s.out);
+        jw_obj(&w, NULL);
+        jw_str(&w, "org", a->pos[0]);
+        jw_str(&w, "app", a->pos[1]);
+        jw_int(&w, "revoked", (int64_t)n);
+        jw_end(&w, '}');
+    } else if (st == NA_OK) {
+        fprintf(s.out, "revoked %zu token%s of app '%s' of organisation '%s'\n", n,
+                n == 1 ? "" : "s", a->pos[1], a->pos[0]);
+    }
+    return st_finish(&s, st, &err);
+}
+
+/* The token is printed only after the commit (so a token that was not
+ * stored is never shown), straight to stdout, whose buffer main() wipes:
+ * it never passes through the session's output buffer. */
+static void token_print(const na_app_token *t, const char *token, bool json)
+{
+    if (json) {
+        jw w;
+        jw_init(&w, stdout);
+        token_json(&w, t);
+        jw_str(&w, "token", token);
+        jw_end(&w, '}');
+        return;
+    }
+    printf("created token %s for app '%s' of organisation '%s' (expires %s); it is shown "
+           "only now:\n",
+           t->id, t->app, t->org, st_time(t->expires));
+    printf("%s\n", token);
+}
+
+static int run_token(const cli_cmd *cmd, const cli_args *a)
+{
+    st_session s;
+    na_app_token info = {0};
+    na_err err = {0};
+    char *token = NULL;
+    int64_t ttl = 0;
+    bool json;
+    na_status st;
+    int rc;
+    if (a->set[T_ID] && !a->set[T_REVOKE])
+        return cli_usage(cmd, "--id needs --revoke");
+    if (a->set[T_REVOKE]) {
+        if (a->set[T_TTL])
+            return cli_usage(cmd, "--ttl and --revoke do not go together");
+        return run_token_revoke(cmd, a);
+    }
+    if (a->set[T_TTL] && !cli_parse_duration(a->val[T_TTL], &ttl))
+        return cli_usage(cmd, "--ttl '%.40s' is not a duration (90s, 30m, 12h, 7d)",
+                         a->val[T_TTL]);
+    if ((rc = st_open(&s, cmd, a, ST_WRITE)) != CLI_OK)
+        return rc;
+    json = s.json;
+    st = na_tenant_app_token_create(&s.x, a->pos[0], a->pos[1], ttl, &token, &info, &err);
+    rc = st_finish(&s, st, &err);
+    if (rc == CLI_OK)
+        token_print(&info, token, json);
+    na_free_secret(token);
+    na_app_token_release(&info);
+    return rc;
+}
+
+static const cli_opt tokens_opts[] = {ST_OPT_STORE, ST_OPT_JSON, ST_OPT_END};
+
+static int run_tokens(const cli_cmd *cmd, const cli_args *a)
+{
+    st_session s;
+    na_app_token *list = NULL;
+    size_t n = 0;
+    na_err err = {0};
+    na_status st;
+    int rc = st_open(&s, cmd, a, ST_READ);
+    if (rc != CLI_OK)
+        return rc;
+    if ((st = na_store_app_get(s.store, a->pos[0], a->pos[1], NULL, NULL, &err)) == NA_OK)
+        st = na_store_app_token_list(s.store, a->pos[0], a->pos[1], &list, &n, &err);
+    if (st == NA_OK && s.json) {
+        jw w;
+        jw_init(&w, s.out);
+        jw_arr(&w, NULL);
+        for (size_t i = 0; i < n; i++) {
+            token_json(&w, &list[i]);
+            jw_bool(&w, "expired", list[i].expires && list[i].expires <= s.x.now);
+            jw_end(&w, '}');
+        }
+        jw_end(&w, ']');
+    } else if (st == NA_OK) {
+        if (!n)
+            fprintf(s.out, "no tokens for app '%s' of organisation '%s'\n", a->pos[1],
+                    a->pos[0]);
+        for (size_t i = 0; i < n; i++) {
+            fprintf(s.out, "%s  created %s", list[i].id, st_time(list[i].created));
+            fprintf(s.out, "  expires %s%s\n", st_time(list[i].expires),
+                    list[i].expires && list[i].expires <= s.x.now ? " (expired)" : "");
+        }
+    }
+    na_app_tokens_free(list, n);
+    return st_finish(&s, st, &err);
+}
+
 /* ---- tenant member ---- */
 
 enum { B_OWNER };
@@ -308,8 +449,22 @@ static const cli_cmd app_verbs[] = {
      "Creates a user named APP in the organisation's account. With --conflict\n"
      "idempotent, adding the same app again does nothing.\n",
      app_add_opts, 2, 2, run_app_add},
-    {"rm", "tenant app rm", "ORG APP", "remove an app (revoking its user)", NULL, rm_opts, 2, 2,
-     run_app_rm},
+    {"rm", "tenant app rm", "ORG APP", "remove an app (revoking its user and its tokens)", NULL,
+     rm_opts, 2, 2, run_app_rm},
+    {"token", "tenant app token", "ORG APP [--ttl DUR] | ORG APP --revoke [--id ID]",
+     "make a bearer token for the app (printed once), or revoke its tokens",
+     "Prints a new random token (nat_...) for the app, once: only its SHA-256 is\n"
+     "stored, so it cannot be shown again. `natsauth callout serve` with a \"store\"\n"
+     "authorizer lets a client that connects with this token into the\n"
+     "organisation's account, with the app user's permissions. --json:\n"
+     "{\"id\",\"org\",\"app\",\"account\",\"user\",\"created\",\"expires\",\"token\"}.\n"
+     "--revoke deletes all the app's tokens (or the one named by --id); --json:\n"
+     "{\"org\",\"app\",\"revoked\"}. Removing the app removes its tokens.\n",
+     token_opts, 2, 2, run_token},
+    {"tokens", "tenant app tokens", "ORG APP [--json]", "list the app's tokens (ids, never secrets)",
+     "One line per token: its id, when it was made and when it expires. --json:\n"
+     "[{\"id\",\"org\",\"app\",\"account\",\"user\",\"created\",\"expires\",\"expired\"}].\n",
+     tokens_opts, 2, 2, run_tokens},
 };
 
 static const cli_cmd member_verbs[] = {
@@ -338,7 +493,7 @@ static const cli_cmd verbs[] = {
      "\"members\":[{\"email\",\"owner\"}]}.\n",
      list_opts, 0, 1, run_list},
     /* groups, dispatched by cmd_tenant before the verbs */
-    {"app", "tenant app", "add|rm ORG APP", "add or remove an organisation's apps", NULL,
+    {"app", "tenant app", "add|rm|token|tokens ORG APP", "an organisation's apps and their tokens", NULL,
      rm_opts, 0, 0, NULL},
     {"member", "tenant member", "add|rm ORG EMAIL", "add or remove an organisation's members",
      NULL, rm_opts, 0, 0, NULL},
@@ -347,7 +502,7 @@ static const cli_cmd verbs[] = {
 int cmd_tenant(int argc, char **argv)
 {
     if (argc >= 2 && strcmp(argv[1], "app") == 0)
-        return cli_dispatch("tenant app", "Add or remove an organisation's apps.", app_verbs,
+        return cli_dispatch("tenant app", "An organisation's apps and their tokens.", app_verbs,
                             sizeof app_verbs / sizeof app_verbs[0], argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "member") == 0)
         return cli_dispatch("tenant member", "Add or remove an organisation's members.",

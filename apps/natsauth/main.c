@@ -15,6 +15,8 @@
 #include "cmds.h"
 #include "util.h"
 
+int cmd_callout(int argc, char **argv); /* cmd_callout.c */
+
 typedef struct cli_noun {
     const char *name;
     int (*fn)(int argc, char **argv);
@@ -44,6 +46,7 @@ static const cli_noun nouns[] = {
     {"import-nsc", cmd_import_nsc, "import an nsc operator, accounts, users and keys"},
     {"export-keys", cmd_export_keys, "write an account signing key to a .env file"},
     {"connect-test", cmd_connect_test, "connect with a .creds file; try publishes and subscribes"},
+    {"callout", cmd_callout, "the auth callout daemon: serve, check or query its config"},
 };
 #define NOUN_COUNT (sizeof nouns / sizeof nouns[0])
 

@@ -167,6 +167,24 @@ NA_API na_status na_tenant_member_add(na_ctx *x, const char *org, const char *em
 NA_API na_status na_tenant_member_rm(na_ctx *x, const char *org, const char *email,
                                      na_err *err);
 
+/* ---- tenant app tokens: bearer tokens the `store` callout authorizer
+ * accepts (a token maps to the org's account and the app user's
+ * permissions) ---- */
+#define NA_APP_TOKEN_PREFIX "nat_"
+#define NA_APP_TOKEN_RAW_LEN 32 /* random bytes, base64url after the prefix */
+/* Make a new random token for org/app, store only its SHA-256 with
+ * created = now and expires = now + ttl (ttl 0 = never). *token is new, a
+ * secret (na_free_secret): it cannot be shown again. info (may be NULL)
+ * receives the stored record (na_app_token_release). Audited without the
+ * token. */
+NA_API na_status na_tenant_app_token_create(na_ctx *x, const char *org, const char *app,
+                                            int64_t ttl, char **token, na_app_token *info,
+                                            na_err *err);
+/* Delete the app's token with this id, or all its tokens (id NULL); *n
+ * (may be NULL) says how many. An unknown id is NA_ENOTFOUND. */
+NA_API na_status na_tenant_app_token_revoke(na_ctx *x, const char *org, const char *app,
+                                            const char *id, size_t *n, na_err *err);
+
 #ifdef __cplusplus
 }
 #endif

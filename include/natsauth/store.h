@@ -30,7 +30,7 @@ extern "C" {
 
 typedef struct na_store na_store;
 
-#define NA_STORE_SCHEMA_VERSION 1
+#define NA_STORE_SCHEMA_VERSION 2 /* 2: app_tokens */
 #define NA_STORE_BUSY_MS 5000 /* how long a writer waits for the lock */
 
 /* Resolve the store path: explicit (may be NULL), else $NATSAUTH_STORE, else
@@ -157,6 +157,46 @@ NA_API na_status na_store_app_list(na_store *s, const char *org, char ***apps, s
 NA_API na_status na_store_member_list(na_store *s, const char *org, char ***emails, size_t *n,
                                       na_err *err);
 NA_API void na_strings_free(char **list, size_t n);
+
+/* ---- app tokens: bearer tokens for an organisation's app ----
+ * Only a SHA-256 of each token is stored (tokens are 256-bit random, so a
+ * fast hash is enough and the lookup goes by hash); the token itself is
+ * shown once, when it is made (na_tenant_app_token_create). Removing the app
+ * or its organisation removes its tokens. */
+#define NA_APP_TOKEN_HASH_LEN 32
+#define NA_APP_TOKEN_ID_LEN 12 /* hex of the hash's first 6 bytes: names a token */
+
+typedef struct na_app_token {
+    char id[NA_APP_TOKEN_ID_LEN + 1];
+    char *org;     /* organisation */
+    char *app;     /* app name */
+    char *account; /* the organisation's account name */
+    char *user;    /* the app's user name in that account */
+    int64_t created;
+    int64_t expires; /* unix seconds, 0 = never */
+} na_app_token;
+
+/* SHA-256 of a token's text. */
+NA_API void na_store_app_token_hash(uint8_t hash[NA_APP_TOKEN_HASH_LEN], const char *token);
+/* Store a token hash for org/app (NA_ENOTFOUND if the app does not exist,
+ * NA_EEXIST if the hash or its id is stored already); id receives its id. */
+NA_API na_status na_store_app_token_put(na_store *s, const char *org, const char *app,
+                                        const uint8_t hash[NA_APP_TOKEN_HASH_LEN],
+                                        int64_t created, int64_t expires,
+                                        char id[NA_APP_TOKEN_ID_LEN + 1], na_err *err);
+/* The token with this hash, or NA_ENOTFOUND ("unknown token"). Release
+ * *out with na_app_token_release. Expiry is not checked here. */
+NA_API na_status na_store_app_token_find(na_store *s, const uint8_t hash[NA_APP_TOKEN_HASH_LEN],
+                                         na_app_token *out, na_err *err);
+/* The tokens of one app, oldest first (na_app_tokens_free). */
+NA_API na_status na_store_app_token_list(na_store *s, const char *org, const char *app,
+                                         na_app_token **out, size_t *n, na_err *err);
+/* Delete one token of the app (by id) or all of them (id NULL); *deleted
+ * (may be NULL) says how many went. */
+NA_API na_status na_store_app_token_delete(na_store *s, const char *org, const char *app,
+                                           const char *id, size_t *deleted, na_err *err);
+NA_API void na_app_token_release(na_app_token *t);
+NA_API void na_app_tokens_free(na_app_token *list, size_t n);
 
 #ifdef __cplusplus
 }

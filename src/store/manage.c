@@ -54,6 +54,7 @@
 #include <string.h>
 
 #include <jansson.h>
+#include <sodium.h>
 
 #include "store_internal.h"
 #include "natsauth/creds.h"
@@ -2582,4 +2583,114 @@ na_status na_tenant_member_rm(na_ctx *x, const char *org, const char *email, na_
         (st = na_store_member_delete(x->store, org, email, err)) != NA_OK)
         return st;
     return audit(x, err, "member %s of organisation %s removed", email, org);
+}
+
+/* ---- tenant app tokens ---------------------------------------------------------------------- */
+
+/* "nat_" + base64url(32 random bytes): 256 bits, so one SHA-256 of it is a
+ * safe thing to store and look up (no salt or slow hash needed). */
+static na_status token_make(char **out, na_err *err)
+{
+    uint8_t raw[NA_APP_TOKEN_RAW_LEN];
+    size_t prefix = strlen(NA_APP_TOKEN_PREFIX);
+    size_t cap = prefix + sodium_base64_ENCODED_LEN(sizeof raw,
+                                                    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    char *t = malloc(cap);
+    if (!t)
+        return oom(err);
+    randombytes_buf(raw, sizeof raw);
+    memcpy(t, NA_APP_TOKEN_PREFIX, prefix);
+    sodium_bin2base64(t + prefix, cap - prefix, raw, sizeof raw,
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    sodium_memzero(raw, sizeof raw);
+    *out = t;
+    return NA_OK;
+}
+
+na_status na_tenant_app_token_create(na_ctx *x, const char *org, const char *app, int64_t ttl,
+                                     char **token, na_app_token *info, na_err *err)
+{
+    uint8_t hash[NA_APP_TOKEN_HASH_LEN];
+    char id[NA_APP_TOKEN_ID_LEN + 1];
+    char *t = NULL, *acct = NULL, *user = NULL;
+    int64_t expires = ttl > 0 ? x->now + ttl : 0;
+    na_err pe = {0};
+    na_status st;
+    *token = NULL;
+    if (info)
+        memset(info, 0, sizeof *info);
+    if ((st = ctx_check(x, err)) != NA_OK)
+        return st;
+    if (!org || !app)
+        return na_fail(err, NA_EINVAL, "organisation or app name is empty");
+    if (ttl < 0)
+        return na_fail(err, NA_EINVAL, "token lifetime must be positive");
+    if ((st = na_store_tenant_account(x->store, org, &acct, err)) != NA_OK ||
+        (st = na_store_app_get(x->store, org, app, &user, NULL, err)) != NA_OK)
+        goto out;
+    /* a clash of two random 256-bit tokens (or of their 48-bit ids) is
+     * astronomically rare; try again rather than fail */
+    for (int attempt = 0; attempt < 3; attempt++) {
+        na_free_secret(t);
+        t = NULL;
+        if ((st = token_make(&t, err)) != NA_OK)
+            goto out;
+        na_store_app_token_hash(hash, t);
+        st = na_store_app_token_put(x->store, org, app, hash, x->now, expires, id, &pe);
+        if (st != NA_EEXIST)
+            break;
+    }
+    if (st != NA_OK) {
+        pass(err, &pe, st);
+        goto out;
+    }
+    if ((st = audit(x, err, "token %s of app %s of organisation %s (expires %lld)", id, app, org,
+                    (long long)expires)) != NA_OK)
+        goto out;
+    if (info) {
+        snprintf(info->id, sizeof info->id, "%s", id);
+        info->created = x->now;
+        info->expires = expires;
+        if (!(info->org = na_store_dupstr(org)) || !(info->app = na_store_dupstr(app)) ||
+            !(info->account = na_store_dupstr(acct)) || !(info->user = na_store_dupstr(user))) {
+            na_app_token_release(info);
+            st = oom(err);
+            goto out;
+        }
+    }
+    *token = t;
+    t = NULL;
+out:
+    sodium_memzero(hash, sizeof hash);
+    na_free_secret(t);
+    free(user);
+    free(acct);
+    return st;
+}
+
+na_status na_tenant_app_token_revoke(na_ctx *x, const char *org, const char *app, const char *id,
+                                     size_t *n, na_err *err)
+{
+    size_t deleted = 0;
+    na_status st;
+    if (n)
+        *n = 0;
+    if ((st = ctx_check(x, err)) != NA_OK)
+        return st;
+    if (!org || !app)
+        return na_fail(err, NA_EINVAL, "organisation or app name is empty");
+    if ((st = na_store_app_get(x->store, org, app, NULL, NULL, err)) != NA_OK ||
+        (st = na_store_app_token_delete(x->store, org, app, id, &deleted, err)) != NA_OK)
+        return st;
+    if (id && deleted == 0)
+        return na_fail(err, NA_ENOTFOUND, "token '%s' not found for app '%s' of organisation '%s'",
+                       id, app, org);
+    if (n)
+        *n = deleted;
+    if (deleted == 0)
+        return NA_OK; /* nothing changed: nothing to audit */
+    if (id)
+        return audit(x, err, "token %s of app %s of organisation %s revoked", id, app, org);
+    return audit(x, err, "%zu token%s of app %s of organisation %s revoked", deleted,
+                 deleted == 1 ? "" : "s", app, org);
 }

@@ -28,8 +28,8 @@
  * SQLite result codes become na_status here (sub-code kept in err->sub).
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,6 +110,13 @@ static const char *const migrations[] = {
     "CREATE TABLE audit(id INTEGER PRIMARY KEY, at INTEGER NOT NULL, command TEXT NOT NULL,"
     "  entity TEXT NOT NULL);"
     "CREATE INDEX users_by_account ON users(account_id, name);",
+    /* version 2: app tokens (`tenant app token`): only a SHA-256 of each
+     * token is kept; deleting the app (or its organisation) deletes them */
+    "CREATE TABLE IF NOT EXISTS app_tokens(id TEXT PRIMARY KEY, hash BLOB NOT NULL UNIQUE,"
+    "  tenant_id INTEGER NOT NULL, app TEXT NOT NULL, created INTEGER NOT NULL,"
+    "  expires INTEGER NOT NULL DEFAULT 0,"
+    "  FOREIGN KEY(tenant_id, app) REFERENCES tenant_apps(tenant_id, name) ON DELETE CASCADE);"
+    "CREATE INDEX IF NOT EXISTS app_tokens_by_app ON app_tokens(tenant_id, app);",
 };
 
 static na_status exec(na_store *s, const char *sql, const char *what, na_err *err)
@@ -1395,4 +1402,167 @@ na_status na_store_member_list(na_store *s, const char *org, char ***emails, siz
                      "SELECT m.email FROM tenant_members m JOIN tenants t ON m.tenant_id=t.id "
                      "WHERE t.name=?1 ORDER BY m.email",
                      org, emails, n, err);
+}
+
+/* ---- app tokens ---- */
+
+void na_store_app_token_hash(uint8_t hash[NA_APP_TOKEN_HASH_LEN], const char *token)
+{
+    crypto_hash_sha256(hash, (const unsigned char *)token, strlen(token));
+}
+
+/* The id shown to people: the first bytes of the hash in hex. It says
+ * nothing about the token beyond what the stored hash already does. */
+static void token_id(char id[NA_APP_TOKEN_ID_LEN + 1], const uint8_t hash[NA_APP_TOKEN_HASH_LEN])
+{
+    sodium_bin2hex(id, NA_APP_TOKEN_ID_LEN + 1, hash, NA_APP_TOKEN_ID_LEN / 2);
+}
+
+void na_app_token_release(na_app_token *t)
+{
+    if (!t)
+        return;
+    free(t->org);
+    free(t->app);
+    free(t->account);
+    free(t->user);
+    memset(t, 0, sizeof *t);
+}
+
+void na_app_tokens_free(na_app_token *list, size_t n)
+{
+    for (size_t i = 0; list && i < n; i++)
+        na_app_token_release(&list[i]);
+    free(list);
+}
+
+na_status na_store_app_token_put(na_store *s, const char *org, const char *app,
+                                 const uint8_t hash[NA_APP_TOKEN_HASH_LEN], int64_t created,
+                                 int64_t expires, char id[NA_APP_TOKEN_ID_LEN + 1], na_err *err)
+{
+    q x;
+    na_status rc = need_tx(s, err);
+    if (rc == NA_OK)
+        rc = q_prep(&x, s,
+                    "INSERT INTO app_tokens(id, hash, tenant_id, app, created, expires) "
+                    "SELECT ?1, ?2, p.tenant_id, p.name, ?5, ?6 FROM tenant_apps p JOIN tenants "
+                    "t ON p.tenant_id=t.id WHERE t.name=?3 AND p.name=?4",
+                    err);
+    if (rc != NA_OK)
+        return rc;
+    token_id(id, hash);
+    q_text(&x, 1, id);
+    sqlite3_bind_blob(x.st, 2, hash, NA_APP_TOKEN_HASH_LEN, SQLITE_TRANSIENT);
+    q_text(&x, 3, org);
+    q_text(&x, 4, app);
+    q_int(&x, 5, created);
+    q_int(&x, 6, expires);
+    if ((rc = q_run(&x, "cannot store the app token", err)) != NA_OK)
+        return rc;
+    if (sqlite3_changes(s->db) == 0)
+        return na_fail(err, NA_ENOTFOUND, "app '%s' not found in organisation '%s' of store '%s'",
+                       app, org, s->path);
+    return NA_OK;
+}
+
+#define TOKEN_COLS                                                                             \
+    "SELECT k.id, t.name, p.name, t.account, p.user, k.created, k.expires FROM app_tokens k "  \
+    "JOIN tenants t ON t.id=k.tenant_id JOIN tenant_apps p ON p.tenant_id=k.tenant_id AND "    \
+    "p.name=k.app "
+
+static bool read_token(sqlite3_stmt *st, na_app_token *t)
+{
+    const unsigned char *id = sqlite3_column_text(st, 0);
+    snprintf(t->id, sizeof t->id, "%s", id ? (const char *)id : "");
+    t->org = col_str(st, 1);
+    t->app = col_str(st, 2);
+    t->account = col_str(st, 3);
+    t->user = col_str(st, 4);
+    t->created = sqlite3_column_int64(st, 5);
+    t->expires = sqlite3_column_int64(st, 6);
+    return t->org && t->app && t->account && t->user;
+}
+
+na_status na_store_app_token_find(na_store *s, const uint8_t hash[NA_APP_TOKEN_HASH_LEN],
+                                  na_app_token *out, na_err *err)
+{
+    q x;
+    na_status rc;
+    int step;
+    memset(out, 0, sizeof *out);
+    if ((rc = q_prep(&x, s, TOKEN_COLS "WHERE k.hash=?1", err)) != NA_OK)
+        return rc;
+    sqlite3_bind_blob(x.st, 1, hash, NA_APP_TOKEN_HASH_LEN, SQLITE_TRANSIENT);
+    step = sqlite3_step(x.st);
+    if (step == SQLITE_ROW) {
+        if (!read_token(x.st, out)) {
+            na_app_token_release(out);
+            rc = na_fail(err, NA_ENOMEM, "out of memory");
+        }
+    } else if (step == SQLITE_DONE) {
+        rc = na_fail(err, NA_ENOTFOUND, "unknown token");
+    } else {
+        rc = db_fail(s, err, "cannot look up the token");
+    }
+    sqlite3_finalize(x.st);
+    return rc;
+}
+
+na_status na_store_app_token_list(na_store *s, const char *org, const char *app,
+                                  na_app_token **out, size_t *n, na_err *err)
+{
+    q x;
+    na_status rc;
+    int step;
+    *out = NULL;
+    *n = 0;
+    if ((rc = q_prep(&x, s, TOKEN_COLS "WHERE t.name=?1 AND p.name=?2 ORDER BY k.created, k.id",
+                     err)) != NA_OK)
+        return rc;
+    q_text(&x, 1, org);
+    q_text(&x, 2, app);
+    while ((step = sqlite3_step(x.st)) == SQLITE_ROW) {
+        na_app_token *no = realloc(*out, (*n + 1) * sizeof *no);
+        if (!no) {
+            rc = na_fail(err, NA_ENOMEM, "out of memory");
+            break;
+        }
+        *out = no;
+        memset(&no[*n], 0, sizeof no[*n]);
+        if (!read_token(x.st, &no[(*n)++])) {
+            rc = na_fail(err, NA_ENOMEM, "out of memory");
+            break;
+        }
+    }
+    if (rc == NA_OK && step != SQLITE_DONE)
+        rc = db_fail(s, err, "cannot list the app tokens");
+    sqlite3_finalize(x.st);
+    if (rc != NA_OK) {
+        na_app_tokens_free(*out, *n);
+        *out = NULL;
+        *n = 0;
+    }
+    return rc;
+}
+
+na_status na_store_app_token_delete(na_store *s, const char *org, const char *app,
+                                    const char *id, size_t *deleted, na_err *err)
+{
+    q x;
+    na_status rc = need_tx(s, err);
+    if (deleted)
+        *deleted = 0;
+    if (rc == NA_OK)
+        rc = q_prep(&x, s,
+                    "DELETE FROM app_tokens WHERE tenant_id=(SELECT id FROM tenants WHERE "
+                    "name=?1) AND app=?2 AND (?3 IS NULL OR id=?3)",
+                    err);
+    if (rc != NA_OK)
+        return rc;
+    q_text(&x, 1, org);
+    q_text(&x, 2, app);
+    q_text(&x, 3, id);
+    if ((rc = q_run(&x, "cannot delete the app tokens", err)) == NA_OK && deleted)
+        *deleted = (size_t)sqlite3_changes(s->db);
+    return rc;
 }

@@ -150,3 +150,94 @@ $ natsauth tenant app add acme
 $ natsauth tenant member add --help
 * usage: natsauth tenant member add ORG EMAIL [--owner]
 ? 0
+
+# app tokens: printed once (nat_ + 43 base64url chars), listed by id only, never the secret
+$ export NATSAUTH_STORE=s.db; natsauth init > /dev/null
++ natsauth tenant add acme > /dev/null
++ natsauth tenant app add acme web > /dev/null
++ natsauth tenant app token acme web > out.txt
++ head -1 out.txt | sed 's/token [0-9a-f]\{12\} /token ID /'
++ tail -1 out.txt | grep -c '^nat_[A-Za-z0-9_-]\{43\}$'
++ natsauth tenant app tokens acme web > list.txt
++ grep -c "$(tail -1 out.txt)" list.txt || true
++ grep -c "^$(head -1 out.txt | cut -d' ' -f3)  created .*  expires never$" list.txt
++ python3 -c 'import sqlite3,sys; t=open("out.txt").read().split()[-1]; d=sqlite3.connect("s.db"); print(sum(t in " ".join(map(str,r)) for r in d.execute("select * from audit")), d.execute("select count(*) from audit where entity like ?", ("token %",)).fetchone()[0])'
+> created token ID for app 'web' of organisation 'acme' (expires never); it is shown only now:
+> 1
+> 0
+> 1
+> 0 1
+? 0
+
+# only a SHA-256 of the token is stored
+$ export NATSAUTH_STORE=s.db; natsauth init > /dev/null
++ natsauth tenant add acme > /dev/null
++ natsauth tenant app add acme web > /dev/null
++ natsauth tenant app token acme web --json > t.json
++ python3 -c 'import json,sqlite3,hashlib; t=json.load(open("t.json")); d=sqlite3.connect("s.db"); r=d.execute("select id, hash from app_tokens").fetchall(); print(len(r), r[0][0] == t["id"], bytes(r[0][1]) == hashlib.sha256(t["token"].encode()).digest(), t["org"], t["app"], t["account"], t["user"], t["expires"])'
+> 1 True True acme web acme web 0
+? 0
+
+# --ttl sets an expiry; --json lists; revoke one by id, then all
+$ export NATSAUTH_STORE=s.db; natsauth init > /dev/null
++ natsauth tenant add acme > /dev/null
++ natsauth tenant app add acme web > /dev/null
++ natsauth tenant app token acme web --ttl 1h --json > a.json
++ natsauth tenant app token acme web > /dev/null
++ natsauth tenant app token acme web > /dev/null
++ natsauth tenant app tokens acme web --json | python3 -c 'import json,sys; l=json.load(sys.stdin); a=json.load(open("a.json")); print(len(l), [t["expires"] - t["created"] for t in l if t["id"] == a["id"]], any("token" in t for t in l))'
++ natsauth tenant app token acme web --revoke --id "$(python3 -c 'import json; print(json.load(open("a.json"))["id"])')"
++ natsauth tenant app token acme web --revoke --json
++ natsauth tenant app tokens acme web
+> 3 [3600] False
+> revoked 1 token of app 'web' of organisation 'acme'
+> {"org":"acme","app":"web","revoked":2}
+> no tokens for app 'web' of organisation 'acme'
+? 0
+
+# token errors: unknown app or organisation, unknown id, bad --ttl, --id without --revoke
+$ export NATSAUTH_STORE=s.db; natsauth init > /dev/null
++ natsauth tenant add acme > /dev/null
++ natsauth tenant app add acme web > /dev/null
++ natsauth tenant app token acme nope || echo "rc=$?"
++ natsauth tenant app token nope web || echo "rc=$?"
++ natsauth tenant app token acme web --revoke --id 0123456789ab || echo "rc=$?"
++ natsauth tenant app token acme web --ttl soon || echo "rc=$?"
++ natsauth tenant app token acme web --id 0123456789ab || echo "rc=$?"
++ natsauth tenant app tokens acme web
+> rc=1
+> rc=1
+> rc=1
+> rc=2
+> rc=2
+> no tokens for app 'web' of organisation 'acme'
+! natsauth: app 'nope' not found in organisation 'acme' of store 's.db'
+! natsauth: organisation 'nope' not found in store 's.db'
+! natsauth: token '0123456789ab' not found for app 'web' of organisation 'acme'
+! --ttl 'soon' is not a duration
+! --id needs --revoke
+? 0
+
+# removing the app removes its tokens (a re-added app starts with none)
+$ export NATSAUTH_STORE=s.db; natsauth init > /dev/null
++ natsauth tenant add acme > /dev/null
++ natsauth tenant app add acme web > /dev/null
++ natsauth tenant app token acme web > /dev/null
++ natsauth tenant app rm acme web > /dev/null
++ natsauth tenant app add acme web > /dev/null
++ natsauth tenant app tokens acme web
++ python3 -c 'import sqlite3; print(sqlite3.connect("s.db").execute("select count(*) from app_tokens").fetchone()[0])'
+> no tokens for app 'web' of organisation 'acme'
+> 0
+? 0
+
+# a store made before app tokens (schema 1) gets the table when opened, and keeps its data
+$ export NATSAUTH_STORE=s.db; natsauth init > /dev/null
++ natsauth tenant add acme > /dev/null
++ natsauth tenant app add acme web > /dev/null
++ python3 -c 'import sqlite3; d=sqlite3.connect("s.db"); d.executescript("DROP TABLE app_tokens; PRAGMA user_version=1;"); d.close()'
++ natsauth tenant app token acme web | head -1 | cut -d' ' -f1,4-
++ python3 -c 'import sqlite3; d=sqlite3.connect("s.db"); print(d.execute("PRAGMA user_version").fetchone()[0], d.execute("select count(*) from app_tokens").fetchone()[0])'
+> created for app 'web' of organisation 'acme' (expires never); it is shown only now:
+> 2 1
+? 0
