@@ -49,6 +49,11 @@ enum {
     A_RM_TAG,
     A_DESCRIPTION,
     A_INFO_URL,
+    A_AUTH_USER,
+    A_RM_AUTH_USER,
+    A_ALLOWED_ACCOUNT,
+    A_RM_ALLOWED_ACCOUNT,
+    A_AUTH_XKEY,
 };
 
 static const cli_opt edit_opts[] = {
@@ -81,6 +86,11 @@ static const cli_opt edit_opts[] = {
     {"rm-tag", 0, "TAG...", "remove a tag (repeatable)"},
     {"description", 0, "TEXT", "the account's description (\"\" removes it)"},
     {"info-url", 0, "URL", "a URL with more information (\"\" removes it)"},
+    {"auth-user", 0, "UPUB...", "auth callout: a user (U...) the callout service connects as (repeatable)"},
+    {"rm-auth-user", 0, "UPUB...", "auth callout: remove an auth user (repeatable)"},
+    {"allowed-account", 0, "APUB...", "auth callout: an account (A... or *) the service may place users in (repeatable)"},
+    {"rm-allowed-account", 0, "APUB...", "auth callout: remove an allowed account (repeatable)"},
+    {"auth-xkey", 0, "XPUB", "auth callout: the service's curve key (X...); requests are sealed to it (\"\" removes it)"},
     ST_OPT_CONFLICT,
     ST_OPT_STORE,
     ST_OPT_JSON,
@@ -177,6 +187,17 @@ static int account_edits(const cli_cmd *cmd, const cli_args *a, int64_t now, st_
         }
         case A_DESCRIPTION: str_edit(ed, "nats.description", v); break;
         case A_INFO_URL: str_edit(ed, "nats.info_url", v); break;
+        case A_AUTH_USER: st_edit(ed, NA_EDIT_ADD_STR, "nats.authorization.auth_users", v, 0); break;
+        case A_RM_AUTH_USER:
+            st_edit(ed, NA_EDIT_REMOVE_STR, "nats.authorization.auth_users", v, 0);
+            break;
+        case A_ALLOWED_ACCOUNT:
+            st_edit(ed, NA_EDIT_ADD_STR, "nats.authorization.allowed_accounts", v, 0);
+            break;
+        case A_RM_ALLOWED_ACCOUNT:
+            st_edit(ed, NA_EDIT_REMOVE_STR, "nats.authorization.allowed_accounts", v, 0);
+            break;
+        case A_AUTH_XKEY: str_edit(ed, "nats.authorization.xkey", v); break;
         default: break;
         }
     }

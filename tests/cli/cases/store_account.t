@@ -330,3 +330,36 @@ $ natsauth account --help
 * rm
 * revoke
 ? 0
+
+# auth callout section: --auth-user, --allowed-account, --auth-xkey, and their removal
+$ export NATSAUTH_STORE=s.db; natsauth init > /dev/null
++ natsauth account add AUTH > /dev/null
++ natsauth account edit AUTH --auth-user UDOIZJURRLPTKRWLZXNYQ4UNZ3M2VQDOT4OZV4FA24Z6IFXWRYHHTO5R --allowed-account ACHGQOYWDXPMQV2LX43FZVKP2KPW2TIN2BUSYI4F7IJ7IO2Z2IV5FNGH --auth-xkey XA62W77IFWV63UA6I3YUYK6NF5DMV5PSQUS7BO6PYTPMB67M7AQFWUZL > /dev/null
++ natsauth account show AUTH --json | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["claims"]["nats"]["authorization"], sort_keys=True))'
++ natsauth account edit AUTH --rm-allowed-account ACHGQOYWDXPMQV2LX43FZVKP2KPW2TIN2BUSYI4F7IJ7IO2Z2IV5FNGH --allowed-account '*' --auth-xkey '' > /dev/null
++ natsauth account show AUTH --json | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["claims"]["nats"]["authorization"], sort_keys=True))'
+> {"allowed_accounts": ["ACHGQOYWDXPMQV2LX43FZVKP2KPW2TIN2BUSYI4F7IJ7IO2Z2IV5FNGH"], "auth_users": ["UDOIZJURRLPTKRWLZXNYQ4UNZ3M2VQDOT4OZV4FA24Z6IFXWRYHHTO5R"], "xkey": "XA62W77IFWV63UA6I3YUYK6NF5DMV5PSQUS7BO6PYTPMB67M7AQFWUZL"}
+> {"allowed_accounts": ["*"], "auth_users": ["UDOIZJURRLPTKRWLZXNYQ4UNZ3M2VQDOT4OZV4FA24Z6IFXWRYHHTO5R"]}
+? 0
+
+# "*" and named allowed accounts together are refused (the reference's rule)
+$ export NATSAUTH_STORE=s.db; natsauth init > /dev/null
++ natsauth account add AUTH > /dev/null
++ natsauth account edit AUTH --auth-user UDOIZJURRLPTKRWLZXNYQ4UNZ3M2VQDOT4OZV4FA24Z6IFXWRYHHTO5R --allowed-account ACHGQOYWDXPMQV2LX43FZVKP2KPW2TIN2BUSYI4F7IJ7IO2Z2IV5FNGH --allowed-account '*'
+! natsauth: account 'AUTH' would not be valid: AllowedAccounts can only be a list of accounts or "*"
+? 1
+
+# an xkey of the wrong type is refused by validation, and nothing is written
+$ export NATSAUTH_STORE=s.db; natsauth init > /dev/null
++ natsauth account add AUTH > /dev/null
++ natsauth account edit AUTH --auth-xkey UDOIZJURRLPTKRWLZXNYQ4UNZ3M2VQDOT4OZV4FA24Z6IFXWRYHHTO5R || natsauth account show AUTH --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["claims"]["nats"].get("authorization"))'
+! natsauth: account 'AUTH' would not be valid: XKey "UDOIZJURRLPTKRWLZXNYQ4UNZ3M2VQDOT4OZV4FA24Z6IFXWRYHHTO5R" is not a valid public xkey
+> {}
+? 0
+
+# an auth user that is not a user key is refused
+$ export NATSAUTH_STORE=s.db; natsauth init > /dev/null
++ natsauth account add AUTH > /dev/null
++ natsauth account edit AUTH --auth-user ACHGQOYWDXPMQV2LX43FZVKP2KPW2TIN2BUSYI4F7IJ7IO2Z2IV5FNGH
+! natsauth: account 'AUTH' would not be valid: AuthUser "ACHGQOYWDXPMQV2LX43FZVKP2KPW2TIN2BUSYI4F7IJ7IO2Z2IV5FNGH" is not a valid user public key
+? 1
