@@ -89,6 +89,32 @@ const char *na_nl_last_error(void)
     return t ? t : "";
 }
 
+/* ---- where to connect --------------------------------------------------------------------- */
+
+natsStatus na_nl_set_url(natsOptions *no, const char *url)
+{
+    char *copy, *save = NULL, *tok;
+    const char **list;
+    size_t n = 1;
+    natsStatus ns;
+    if (!strchr(url, ','))
+        return na_nl.natsOptions_SetURL(no, url);
+    for (const char *p = url; *p; p++)
+        n += *p == ',';
+    copy = strdup(url);
+    list = calloc(n, sizeof *list);
+    n = 0;
+    if (copy && list)
+        for (tok = strtok_r(copy, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save))
+            list[n++] = tok;
+    ns = !copy || !list ? NATS_NO_MEMORY
+         : n == 0       ? NATS_INVALID_ARG
+                        : na_nl.natsOptions_SetServers(no, list, (int)n);
+    free(list);
+    free(copy);
+    return ns;
+}
+
 /* ---- connect as a user ------------------------------------------------------------------ */
 
 void na_nl_ident_release(na_nl_ident *id)
@@ -140,7 +166,7 @@ static natsStatus connect_once(natsConnection **nc, na_nl_ident *id, const char 
     natsStatus ns = na_nl.natsOptions_Create(&o);
     id->zero_sig = false;
     if (ns == NATS_OK)
-        ns = na_nl.natsOptions_SetURL(o, url);
+        ns = na_nl_set_url(o, url);
     if (ns == NATS_OK)
         ns = na_nl.natsOptions_SetName(o, name);
     if (ns == NATS_OK)

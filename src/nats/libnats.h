@@ -1,5 +1,5 @@
 /*
- * libnats.h - what push.c and connect.c share about libnats (internal to
+ * libnats.h - what push.c, connect.c and callout.c share about libnats (internal to
  * src/nats; nothing outside it sees libnats):
  *
  * - libnats is opened with dlopen on first use (na_nl_load), not linked:
@@ -18,6 +18,8 @@
  *   timeout and only an attempt spoilt by libnats < 3.8 is retried.
  * - libnats' and the server's text is untrusted: na_nl_clean_copy keeps it
  *   printable, one line and bounded.
+ * - the auth callout service (callout.c) connects on its own (creds file,
+ *   user/password or token, TLS, reconnects forever) with the same table.
  */
 #ifndef NATSAUTH_NATS_LIBNATS_H
 #define NATSAUTH_NATS_LIBNATS_H
@@ -42,27 +44,46 @@
     X(natsConnection_IsClosed)                                                                     \
     X(natsConnection_Publish)                                                                      \
     X(natsConnection_PublishRequest)                                                               \
+    X(natsConnection_QueueSubscribe)                                                               \
     X(natsConnection_Subscribe)                                                                    \
     X(natsConnection_SubscribeSync)                                                                \
     X(natsInbox_Create)                                                                            \
     X(natsInbox_Destroy)                                                                           \
+    X(natsMsgHeader_Get)                                                                           \
     X(natsMsg_Destroy)                                                                             \
     X(natsMsg_GetData)                                                                             \
     X(natsMsg_GetDataLength)                                                                       \
+    X(natsMsg_GetReply)                                                                            \
     X(natsMsg_GetSubject)                                                                          \
     X(natsMsg_IsNoResponders)                                                                      \
     X(natsOptions_Create)                                                                          \
     X(natsOptions_Destroy)                                                                         \
+    X(natsOptions_LoadCATrustedCertificates)                                                       \
+    X(natsOptions_LoadCertificatesChain)                                                           \
     X(natsOptions_SetAllowReconnect)                                                               \
+    X(natsOptions_SetClosedCB)                                                                     \
+    X(natsOptions_SetDisconnectedCB)                                                               \
+    X(natsOptions_SetErrorHandler)                                                                 \
+    X(natsOptions_SetMaxReconnect)                                                                 \
     X(natsOptions_SetName)                                                                         \
+    X(natsOptions_SetReconnectBufSize)                                                             \
+    X(natsOptions_SetReconnectWait)                                                                \
+    X(natsOptions_SetReconnectedCB)                                                                \
+    X(natsOptions_SetSecure)                                                                       \
+    X(natsOptions_SetServers)                                                                      \
     X(natsOptions_SetTimeout)                                                                      \
+    X(natsOptions_SetToken)                                                                        \
     X(natsOptions_SetURL)                                                                          \
     X(natsOptions_SetUserCredentialsCallbacks)                                                     \
+    X(natsOptions_SetUserCredentialsFromFiles)                                                     \
+    X(natsOptions_SetUserInfo)                                                                     \
     X(natsStatus_GetText)                                                                          \
     X(natsSubscription_Destroy)                                                                    \
+    X(natsSubscription_DrainTimeout)                                                               \
     X(natsSubscription_SetOnCompleteCB)                                                            \
     X(natsSubscription_SetPendingLimits)                                                           \
     X(natsSubscription_Unsubscribe)                                                                \
+    X(natsSubscription_WaitForDrainCompletion)                                                     \
     X(nats_CloseAndWait)                                                                           \
     X(nats_GetLastError)
 
@@ -106,6 +127,11 @@ void na_nl_ident_release(na_nl_ident *id);
  * na_nl_load must have succeeded. */
 natsStatus na_nl_connect(natsConnection **nc, na_nl_ident *id, const char *url, const char *name,
                          int timeout_ms);
+
+/* Set the server(s) to connect to: url is one URL or a comma-separated
+ * list (natsOptions_SetURL takes one URL only: in libnats 3.4.1 a list is
+ * one bad URL, so a list goes to natsOptions_SetServers). */
+natsStatus na_nl_set_url(natsOptions *o, const char *url);
 
 /* Copy untrusted text s (NULL: "") into out: newlines become spaces, other
  * control characters '?', at most cap - 1 bytes, always NUL-terminated. */

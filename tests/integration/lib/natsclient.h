@@ -68,6 +68,13 @@ natsStatus tc_connect(tc_client *c, const char *creds_text, const char *creds_pa
  * be read. */
 natsStatus tc_connect_creds_file(tc_client *c, const char *path, const char *name);
 
+/* Connect as a client an auth callout decides on: with a token and/or a
+ * user and password (each NULL = not sent) and, when creds_text is not
+ * NULL, as that (sentinel) user too. Same status, c->err and retry rule as
+ * tc_connect (only an attempt spoilt by a 0x00 nonce signature is retried). */
+natsStatus tc_connect_auth(tc_client *c, const char *creds_text, const char *user,
+                           const char *password, const char *token, const char *name);
+
 /* Close the connection and free everything (the key is wiped). */
 void tc_close(tc_client *c);
 
