@@ -178,7 +178,7 @@ static void co_grant(na_callout_grant *g)
     strcpy(g->account, "APP");
     strcpy(g->name, "alice");
     if (na_claims_create(&g->user, NA_CLAIMS_USER, na_nkey_public(user), &err) != NA_OK ||
-        na_claims_perm_add(g->user, NA_PERM_PUB, true, "orders.{{user}}.>", &err) != NA_OK ||
+        na_claims_perm_add(g->user, NA_PERM_PUB, true, "orders.{{name}}.>", &err) != NA_OK ||
         na_claims_perm_add(g->user, NA_PERM_PUB, true, "_INBOX.>", &err) != NA_OK ||
         na_claims_perm_add(g->user, NA_PERM_SUB, true, "replies.{{nkey}}.>", &err) != NA_OK)
         die("callout grant", &err);

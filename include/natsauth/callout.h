@@ -146,10 +146,13 @@ NA_API void na_callout_grant_init(na_callout_grant *g);
 NA_API void na_callout_grant_clear(na_callout_grant *g); /* destroys g->user, re-inits */
 
 /* Expand permission templates in one subject:
- *   {{name}}  grant name            {{user}}    connect_opts.user
+ *   {{name}}  grant name (the identity the handler verified)
  *   {{nkey}}  request user_nkey     {{account}} grant account ("$G" when "")
- *   {{client_name}} connect_opts.name
  *   {{tag(K)}} value V of a user tag "K:V" in grant->user (tags are lower case)
+ * {{user}} and {{client_name}} (connect_opts.user/.name) are refused with a
+ * message saying why: the client types them and nothing verifies them (a
+ * token client may send any user name), so they must never pick subjects;
+ * a handler that verified the user name puts it in grant->name.
  * "{{ name() }}" spellings (spaces, trailing "()") are accepted too. Every
  * value must be one subject token: non-empty, no '.', '*', '>', whitespace or
  * control characters, else NA_EINVAL naming the variable (a client must not
@@ -235,6 +238,17 @@ NA_API char *na_callout_counters_json(const na_callout *s);
 /* Drain (stop taking requests, answer the queued ones within timeout_ms),
  * close, join the workers, free. NULL is a no-op. */
 NA_API void na_callout_stop(na_callout *s, int drain_timeout_ms);
+
+/* Ask a running service for its counters (what na_callout_counters_json
+ * gives, answered on stats_subject): connects with opts' url, creds_file /
+ * user+password / token and TLS files (one attempt, no reconnect), requests
+ * opts->stats_subject and sets *json to the answer (a JSON object, na_free).
+ * Errors name the subject: NA_EINVAL when it is unset, NA_ENOTFOUND when no
+ * service answers on it, NA_ETIMEOUT when none does within timeout_ms
+ * (<= 0: 2000), NA_EJSON when the answer is not a JSON object, NA_ENET
+ * when the connect fails. */
+NA_API na_status na_callout_stats_fetch(char **json, const na_callout_opts *opts, int timeout_ms,
+                                        na_err *err);
 
 #ifdef __cplusplus
 }

@@ -295,6 +295,17 @@ na_status na_authz_read_secret(char **out, const char *spec, const char *base_di
     path = na_authz_path(spec, base_dir);
     if (!path)
         return na_fail(err, NA_ENOMEM, "secret: out of memory");
+    {
+        /* a secret others can read is no secret: refused, like seed files */
+        struct stat sb;
+        if (stat(path, &sb) == 0 && (sb.st_mode & 077)) {
+            st = na_fail(err, NA_EINVAL,
+                         "secret file '%.200s' is readable by others (mode %03o): chmod 600 it",
+                         path, (unsigned)(sb.st_mode & 0777));
+            free(path);
+            return st;
+        }
+    }
     st = na_authz_read_file(&buf, &len, path, SECRET_MAX, err);
     if (st == NA_OK) {
         if (len > 0 && buf[len - 1] == '\n')

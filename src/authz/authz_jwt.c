@@ -65,6 +65,7 @@ typedef struct jwt_authz {
     char *secret_spec, *jwks_path, *base_dir;
     char *issuer, *audience;
     int64_t leeway;
+    bool require_exp; /* refuse tokens without exp (default) */
     char *account, *account_claim, *name_claim, *perms_claim;
     json_t *perms;
     bool ttl_from_exp;
@@ -485,7 +486,8 @@ static bool check_claims(const jwt_authz *j, const json_t *p, int64_t now, na_er
     const char *iss;
     if (json_object_get(p, "exp") && !num_claim(p, "exp", &t))
         return na_fail(err, NA_EJWT, "token exp is not a number"), false;
-    if (num_claim(p, "exp", &t) && now > t + j->leeway)
+    /* now - leeway, not exp + leeway: exp may be near INT64_MAX */
+    if (num_claim(p, "exp", &t) && now - j->leeway > t)
         return na_fail(err, NA_EEXPIRED, "token expired"), false;
     if (json_object_get(p, "nbf") && !num_claim(p, "nbf", &t))
         return na_fail(err, NA_EJWT, "token nbf is not a number"), false;
@@ -496,6 +498,10 @@ static bool check_claims(const jwt_authz *j, const json_t *p, int64_t now, na_er
         return na_fail(err, NA_EJWT, "token issuer does not match"), false;
     if (j->audience && !aud_matches(json_object_get(p, "aud"), j->audience))
         return na_fail(err, NA_EJWT, "token audience does not match"), false;
+    if (!json_object_get(p, "exp") && j->require_exp)
+        return na_fail(err, NA_EJWT, "token has no exp (a token that never expires is refused; "
+                                     "\"require_exp\": false accepts it)"),
+               false;
     return true;
 }
 
@@ -713,7 +719,7 @@ static na_status configure(jwt_authz *j, const json_t *cfg, const char *base_dir
         "issuer",      "audience",          "leeway",
         "account",     "account_claim",     "name_claim",
         "permissions", "permissions_claim", "ttl_from_exp",
-        NULL,
+        "require_exp", NULL,
     };
     char *jwks = NULL;
     json_t *v;
@@ -775,6 +781,12 @@ static na_status configure(jwt_authz *j, const json_t *cfg, const char *base_dir
         goto out;
     }
     j->ttl_from_exp = json_is_true(v);
+    v = json_object_get(cfg, "require_exp");
+    if (v && !json_is_boolean(v)) {
+        st = na_fail(err, NA_EINVAL, "jwt authorizer: 'require_exp' must be true or false");
+        goto out;
+    }
+    j->require_exp = !json_is_false(v);
 out:
     free(jwks);
     return st;

@@ -223,6 +223,23 @@ out:
 
 /* The lookups and the grant, with s->mu held. DENY reasons go to the
  * client and the log: they name the app, never the token. */
+/* The stored user JWT is signed by the account itself or by one of its
+ * plain (unscoped) signing keys. Scoped keys are objects in
+ * nats.signing_keys, plain ones strings. */
+static bool signed_plainly(const na_claims *acct, const char *acct_pub, const na_claims *user)
+{
+    const char *iss = na_claims_issuer(user);
+    size_t n = na_claims_count(acct, "nats.signing_keys");
+    if (strcmp(iss, acct_pub) == 0)
+        return true;
+    for (size_t i = 0; i < n; i++) {
+        const char *k = na_claims_str_at(acct, "nats.signing_keys", i);
+        if (k && strcmp(k, iss) == 0)
+            return true;
+    }
+    return false;
+}
+
 static na_authz_verdict decide_locked(store_authz *s, const uint8_t hash[NA_APP_TOKEN_HASH_LEN],
                                       int64_t now, na_callout_grant *grant, na_err *err)
 {
@@ -265,6 +282,16 @@ static na_authz_verdict decide_locked(store_authz *s, const uint8_t hash[NA_APP_
     }
     if (na_claims_expires(user_claims) && na_claims_expires(user_claims) <= now) {
         na_fail(err, NA_EEXPIRED, "user of app '%.100s' expired", tok.app);
+        goto out;
+    }
+    if (!signed_plainly(acct_claims, acct.pub, user_claims)) {
+        /* a scoped key's user gets its permissions from the scope, which
+         * this authorizer does not apply: refuse rather than grant the
+         * account's defaults under an unscoped key (wider than the scope) */
+        na_fail(err, NA_EINVAL,
+                "app '%.100s' is signed by a scoped signing key: not supported by the store "
+                "authorizer (re-add the app without --signing-key)",
+                tok.app);
         goto out;
     }
     if (get_signer(s, &acct, &sg, err) != NA_OK)

@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <sodium.h>
@@ -390,10 +391,24 @@ static na_status configure_headers(webhook_authz *w, const json_t *hdrs, na_err 
     return NA_OK;
 }
 
+/* The host of an http URL (after "http://") is 127.0.0.1, [::1] or localhost. */
+static bool loopback_url(const char *hostpart)
+{
+    static const char *const hosts[] = {"127.0.0.1", "[::1]", "localhost"};
+    for (size_t i = 0; i < sizeof hosts / sizeof hosts[0]; i++) {
+        size_t n = strlen(hosts[i]);
+        if (strncasecmp(hostpart, hosts[i], n) == 0 &&
+            (hostpart[n] == '\0' || hostpart[n] == ':' || hostpart[n] == '/'))
+            return true;
+    }
+    return false;
+}
+
 na_status na_authz_webhook_create(na_authz **out, const json_t *cfg, const char *base_dir,
                                   na_err *err)
 {
-    static const char *const keys[] = {"type", "url", "timeout_ms", "headers", NULL};
+    static const char *const keys[] = {"type",    "url", "timeout_ms", "headers",
+                                       "allow_plain_http", NULL};
     const char *url;
     json_t *t;
     webhook_authz *w = NULL;
@@ -405,6 +420,15 @@ na_status na_authz_webhook_create(na_authz **out, const json_t *cfg, const char 
         return st;
     if (!url || (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0))
         return na_fail(err, NA_EINVAL, "webhook authorizer: needs an http:// or https:// 'url'");
+    t = json_object_get(cfg, "allow_plain_http");
+    if (t && !json_is_boolean(t))
+        return na_fail(err, NA_EINVAL, "webhook authorizer: 'allow_plain_http' must be true or false");
+    if (strncmp(url, "http://", 7) == 0 && !loopback_url(url + 7) && !json_is_true(t))
+        /* the body carries the client's password or token */
+        return na_fail(err, NA_EINVAL,
+                       "webhook authorizer: plain http:// to a host other than localhost sends "
+                       "passwords and tokens in clear: use https:// (or set "
+                       "\"allow_plain_http\": true)");
     t = json_object_get(cfg, "timeout_ms");
     if (t && (!json_is_integer(t) || json_integer_value(t) < 1 ||
               json_integer_value(t) > TIMEOUT_MAX_MS))

@@ -295,6 +295,23 @@ static bool printable(const char *s)
 /* Keep, by value, what an error answer needs from a payload nobody vouched
  * for: a user_nkey only if it is a user key, a server id only if short and
  * printable. */
+/* The client's secrets in a request tree (connect_opts pass, auth_token,
+ * sig, jwt; client_info.user, which the server fills with the token of a
+ * token client) are wiped in place before the tree is freed. */
+static void wipe_request_secrets(json_t *root)
+{
+    static const char *const co_keys[] = {"pass", "auth_token", "sig", "jwt"};
+    const json_t *n = json_object_get(root, "nats");
+    json_t *co = json_object_get(n, "connect_opts");
+    json_t *ci = json_object_get(n, "client_info");
+    json_t *v;
+    for (size_t i = 0; i < sizeof co_keys / sizeof co_keys[0]; i++)
+        if (json_is_string(v = json_object_get(co, co_keys[i])))
+            sodium_memzero((char *)json_string_value(v), json_string_length(v));
+    if (json_is_string(v = json_object_get(ci, "user")))
+        sodium_memzero((char *)json_string_value(v), json_string_length(v));
+}
+
 static void salvage_root(authreq_box *b, const json_t *root)
 {
     const json_t *n = json_object_get(root, "nats");
@@ -315,7 +332,10 @@ static void salvage_token(authreq_box *b, const char *token, size_t len)
     root = na_json_parse(payload, strlen(payload), NULL, 0);
     if (json_is_object(root))
         salvage_root(b, root);
+    if (json_is_object(root))
+        wipe_request_secrets(root);
     json_decref(root);
+    sodium_memzero(payload, strlen(payload));
     free(payload);
 }
 
@@ -493,8 +513,14 @@ na_status na_callout_open(na_authreq **out, const uint8_t *msg, size_t len, cons
     fill_fields(r);
     r->valid = true;
 out:
+    if (c)
+        wipe_request_secrets(c->root);
     na_claims_destroy(c);
-    free(plain); /* a JWT, no secret of ours; connect_opts secrets live on in r->claims */
+    if (plain) {
+        /* the opened JWT carries the client's password or token */
+        sodium_memzero(plain, plen);
+        free(plain);
+    }
     return st;
 }
 
@@ -502,6 +528,8 @@ void na_authreq_destroy(na_authreq *r)
 {
     if (!r)
         return;
+    if (r->claims)
+        wipe_request_secrets(r->claims->root);
     na_claims_destroy(r->claims);
     free((authreq_box *)r); /* r is the first member of the box open made */
 }
@@ -609,14 +637,18 @@ static na_status variable(const char **out, const char *inner, size_t n, const n
             return st;
     } else if (strcmp(var, "name") == 0) {
         v = g ? g->name : EMPTY;
-    } else if (strcmp(var, "user") == 0) {
-        v = req->user;
+    } else if (strcmp(var, "user") == 0 || strcmp(var, "client_name") == 0) {
+        /* connect_opts.user / .name: typed by the client and verified by no
+         * one (a token client may send any user name), so a subject built
+         * from them would let a client pick another's subjects */
+        return na_fail(err, NA_EINVAL,
+                       "template variable '%s' is not offered: the client chooses it unchecked; "
+                       "use {{name}}, the identity the authorizer verified",
+                       var);
     } else if (strcmp(var, "nkey") == 0) {
         v = req->user_nkey;
     } else if (strcmp(var, "account") == 0) {
         v = account;
-    } else if (strcmp(var, "client_name") == 0) {
-        v = req->name;
     } else {
         return na_fail(err, NA_EINVAL, "template variable '%.40s' is not known", var);
     }

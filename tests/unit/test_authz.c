@@ -198,6 +198,16 @@ TEST(read_secret_env_and_file)
     CHECK(na_authz_read_secret(&s, "missing.txt", tmpdir, &err) != NA_OK);
     write_text("empty.txt", "\n");
     CHECK(na_authz_read_secret(&s, "empty.txt", tmpdir, &err) != NA_OK);
+    {
+        /* a secret file others can read is refused, naming the file, not its content */
+        char path[512];
+        write_text("open.txt", "from-open-file\n");
+        snprintf(path, sizeof path, "%s/open.txt", tmpdir);
+        CHECK(chmod(path, 0644) == 0);
+        CHECK(na_authz_read_secret(&s, "open.txt", tmpdir, &err) == NA_EINVAL);
+        CHECK(s == NULL && strstr(err.msg, "open.txt") && strstr(err.msg, "chmod 600"));
+        CHECK(strstr(err.msg, "from-open-file") == NULL);
+    }
 }
 
 TEST(create_dispatch_and_errors)
@@ -649,10 +659,25 @@ TEST(jwt_hs256)
     CHECK(decide_token(a, tok, &g, &err) == NA_AUTHZ_DENY);
     CHECK(strstr(err.msg, "audience") != NULL);
     free(tok);
-    snprintf(pl, sizeof pl, "{\"sub\":\"u\",\"iss\":\"https://idp\",\"aud\":[\"x\",\"nats\"]}");
+    snprintf(pl, sizeof pl,
+             "{\"sub\":\"u\",\"iss\":\"https://idp\",\"aud\":[\"x\",\"nats\"],\"exp\":%ld}",
+             (long)time(NULL) + 600);
     tok = hs256_token(hdr, pl, hs_secret);
     CHECK(decide_token(a, tok, &g, &err) == NA_AUTHZ_ALLOW);
-    CHECK(g.expires == 0); /* no exp: the responder's default ttl */
+    CHECK(g.expires == 0 || g.expires == (int64_t)time(NULL) + 600 ||
+          g.expires == (int64_t)time(NULL) + 599);
+    free(tok);
+    /* no exp at all: a token that never expires is refused by default */
+    snprintf(pl, sizeof pl, "{\"sub\":\"u\",\"iss\":\"https://idp\",\"aud\":\"nats\"}");
+    tok = hs256_token(hdr, pl, hs_secret);
+    CHECK(decide_token(a, tok, &g, &err) == NA_AUTHZ_DENY);
+    CHECK(strstr(err.msg, "no exp") != NULL);
+    free(tok);
+    /* exp near INT64_MAX: no overflow, still valid */
+    snprintf(pl, sizeof pl,
+             "{\"sub\":\"u\",\"iss\":\"https://idp\",\"aud\":\"nats\",\"exp\":9223372036854775807}");
+    tok = hs256_token(hdr, pl, hs_secret);
+    CHECK(decide_token(a, tok, &g, &err) == NA_AUTHZ_ALLOW);
     free(tok);
     snprintf(pl, sizeof pl, "{\"sub\":\"u\",\"iss\":\"https://idp\"}");
     tok = hs256_token(hdr, pl, hs_secret);
@@ -1103,15 +1128,28 @@ TEST(webhook_config_errors)
     na_err err;
     CHECK(make("{\"type\":\"webhook\",\"url\":\"ftp://x/\"}", &err) == NULL);
     CHECK(make("{\"type\":\"webhook\"}", &err) == NULL);
-    CHECK(make("{\"type\":\"webhook\",\"url\":\"http://x/\",\"timeout_ms\":0}", &err) == NULL);
-    CHECK(make("{\"type\":\"webhook\",\"url\":\"http://x/\",\"tls\":true}", &err) == NULL);
+    /* plain http to another host would carry passwords in clear */
+    CHECK(make("{\"type\":\"webhook\",\"url\":\"http://auth.example.com/hook\"}", &err) == NULL);
+    CHECK(strstr(err.msg, "https://") != NULL);
+    {
+        na_authz *ok = make("{\"type\":\"webhook\",\"url\":\"http://auth.example.com/hook\","
+                            "\"allow_plain_http\":true}",
+                            &err);
+        CHECK(ok != NULL);
+        na_authz_destroy(ok);
+        ok = make("{\"type\":\"webhook\",\"url\":\"http://localhost:8080/hook\"}", &err);
+        CHECK(ok != NULL);
+        na_authz_destroy(ok);
+    }
+    CHECK(make("{\"type\":\"webhook\",\"url\":\"http://127.0.0.1:9/\",\"timeout_ms\":0}", &err) == NULL);
+    CHECK(make("{\"type\":\"webhook\",\"url\":\"http://127.0.0.1:9/\",\"tls\":true}", &err) == NULL);
     CHECK(strstr(err.msg, "tls") != NULL);
-    CHECK(make("{\"type\":\"webhook\",\"url\":\"http://x/\",\"headers\":{\"A\":\"env:NA_NOPE\"}}",
+    CHECK(make("{\"type\":\"webhook\",\"url\":\"http://127.0.0.1:9/\",\"headers\":{\"A\":\"env:NA_NOPE\"}}",
                &err) == NULL);
     CHECK(strstr(err.msg, "NA_NOPE") != NULL);
-    CHECK(make("{\"type\":\"webhook\",\"url\":\"http://x/\",\"headers\":{\"A\":\"x\\r\\nB: y\"}}",
+    CHECK(make("{\"type\":\"webhook\",\"url\":\"http://127.0.0.1:9/\",\"headers\":{\"A\":\"x\\r\\nB: y\"}}",
                &err) == NULL);
-    CHECK(make("{\"type\":\"webhook\",\"url\":\"http://x/\",\"headers\":{\"A B\":\"x\"}}", &err) ==
+    CHECK(make("{\"type\":\"webhook\",\"url\":\"http://127.0.0.1:9/\",\"headers\":{\"A B\":\"x\"}}", &err) ==
           NULL);
 }
 

@@ -593,11 +593,11 @@ TEST(expand_templates)
     static const struct {
         const char *tmpl, *want;
     } ok[] = {
-        {"plain.subject", "plain.subject"}, {"u.{{user}}.>", "u.alice.>"},
-        {"u.{{ user() }}.x", "u.alice.x"},  {"{{name}}", "svc"},
+        {"plain.subject", "plain.subject"}, {"u.{{name}}.>", "u.svc.>"},
+        {"u.{{ name() }}.x", "u.svc.x"},    {"{{name}}", "svc"},
         {"a.{{account}}", "a.APP"},         {"n.{{nkey}}", NULL}, /* the user nkey, checked below */
-        {"c.{{client_name}}", "c.app-1"},   {"t.{{tag(Team)}}.{{tag( env )}}", "t.blue.prod"},
-        {"{{user}}{{user}}", "alicealice"}, {"x}}y", "x}}y"},
+        {"t.{{tag(Team)}}.{{tag( env )}}", "t.blue.prod"},
+        {"{{name}}{{name}}", "svcsvc"},     {"x}}y", "x}}y"},
     };
     if (!req)
         return;
@@ -627,7 +627,10 @@ TEST(expand_templates)
             const char *tmpl, *why;
         } bad[] = {
             {"{{nope}}", "'nope' is not known"},
-            {"a.{{user", "without '}}'"},
+            {"a.{{name", "without '}}'"},
+            /* chosen by the client, verified by no one: never a subject part */
+            {"u.{{user}}.>", "'user' is not offered"},
+            {"c.{{client_name}}", "'client_name' is not offered"},
             {"{{tag(missing)}}", "no tag 'missing:"},
             {"{{tag(dup)}}", "has 2 values"},
             {"{{tag()}}", "names no tag"},
@@ -658,20 +661,22 @@ TEST(template_injection_refused)
     na_callout_conf conf;
     config_conf(&conf);
     for (size_t i = 0; i < sizeof evil / sizeof evil[0]; i++) {
-        na_authreq *req = open_made(evil[i].user, "app-1");
+        /* a name from an external JWT's claim or a webhook answer */
+        na_authreq *req = open_made("alice", "app-1");
         na_callout_grant g;
         char *out = NULL;
         na_err err;
         if (!req)
             continue;
         na_callout_grant_init(&g);
+        snprintf(g.name, sizeof g.name, "%s", evil[i].user);
         CHECK(na_claims_create(&g.user, NA_CLAIMS_USER, pub_of("user"), NULL) == NA_OK);
-        CHECK(na_claims_perm_add(g.user, NA_PERM_SUB, true, "inbox.{{user}}.>", NULL) == NA_OK);
+        CHECK(na_claims_perm_add(g.user, NA_PERM_SUB, true, "inbox.{{name}}.>", NULL) == NA_OK);
         if (evil[i].why) {
-            CHECKF(na_callout_expand(&out, "inbox.{{user}}.>", req, &g, &err) == NA_EINVAL,
-                   "user '%s' accepted", evil[i].user);
-            CHECK(strstr(err.msg, "'user'") && strstr(err.msg, evil[i].why));
-            refuse(req, &conf, &g, "'user'");
+            CHECKF(na_callout_expand(&out, "inbox.{{name}}.>", req, &g, &err) == NA_EINVAL,
+                   "name '%s' accepted", evil[i].user);
+            CHECK(strstr(err.msg, "'name'") && strstr(err.msg, evil[i].why));
+            refuse(req, &conf, &g, "'name'");
         } else {
             /* a non-ASCII (non-breaking space) byte sequence is a plain token */
             na_claims *u = allow(req, &conf, &g);
