@@ -1,14 +1,20 @@
 /*
- * natsauth/client.h - connect to a NATS server as the user of a .creds file
- * and find out what the server lets it do: the operation behind
- * `natsauth connect-test`.
+ * natsauth/client.h - connect to a NATS server as a user and find out what
+ * the server lets it do: the operation behind `natsauth connect-test`.
+ *
+ * The user is given by a .creds file, a user name and password, a token, or
+ * a .creds file with a token or password: the auth callout "sentinel" flow,
+ * where the creds only get the client to the callout service and the token
+ * or password decides what it gets (docs/callout.md).
  *
  * libnats is loaded at run time, as for push and pull (natsauth/push.h).
  * The creds text is parsed here; libnats only gets the user JWT and the
  * nonce signature through its callbacks (Debian's libnats 3.4.1 has no
  * natsOptions_SetUserCredentialsFromMemory), so the seed never leaves
  * natsauth. A connect whose nonce signature starts with 0x00 (which
- * libnats < 3.8 drops) is retried, up to 4 attempts in all.
+ * libnats < 3.8 drops) is retried, up to 4 attempts in all. The password
+ * and token are the caller's: they go into the CONNECT only and are never
+ * copied into a report or an error.
  *
  * Each check is one operation followed by a flush (PING/PONG) bounded by
  * wait_ms. nats-server answers a PUB or SUB it refuses with
@@ -70,14 +76,23 @@ typedef struct na_client_opts {
     int connect_timeout_ms; /* 0: NA_CLIENT_CONNECT_TIMEOUT_MS */
     int wait_ms;            /* 0: NA_CLIENT_WAIT_MS; at most NA_CLIENT_WAIT_MAX_MS */
     const char *name;       /* client name the server sees; NULL: "natsauth connect-test" */
+    const char *user;       /* user name sent in the CONNECT (with password); NULL: none */
+    const char *password;   /* its password (a secret, borrowed); needs user */
+    const char *token;      /* auth token sent in the CONNECT (a secret, borrowed); NULL: none */
 } na_client_opts;
 
 typedef struct na_client_report {
     bool connected;
-    char user[NA_NKEY_PUBLIC_LEN + 1]; /* the creds' user, "" when they did not parse */
-    char server[NA_CLIENT_TEXT_MAX];   /* the URL connected to, else the one tried */
-    char error[NA_CLIENT_TEXT_MAX];    /* not connected: why ("authorization violation",
-                                          "no server available for connection", ...) */
+    char user[NA_NKEY_PUBLIC_LEN + 1]; /* the creds' user, "" without creds or when
+                                          they did not parse */
+    char login[NA_CLIENT_TEXT_MAX];    /* opts->user (printable, bounded), "" without */
+    bool token;                        /* a token was sent */
+    /* who we connected as, for messages: "as U...", "as alice", "with a token",
+     * "as U... with a token", "as U... (user alice)" */
+    char as[NA_CLIENT_TEXT_MAX + 80];
+    char server[NA_CLIENT_TEXT_MAX]; /* the URL connected to, else the one tried */
+    char error[NA_CLIENT_TEXT_MAX];  /* not connected: why ("authorization violation",
+                                        "no server available for connection", ...) */
 } na_client_report;
 
 /* Is subject usable for op? Tokens separated by '.', none empty, no
@@ -89,15 +104,18 @@ NA_API bool na_client_subject_valid(na_client_op op, const char *subject, const 
 /*
  * Connect to url (NULL or "": NA_CLIENT_URL_DEFAULT; a comma-separated list
  * is allowed) as the user of the creds text (creds/len: a .creds file's
- * contents; the seed's public key must be the user JWT's subject), then run
- * the checks in order. rep is always filled.
+ * contents; the seed's public key must be the user JWT's subject; creds
+ * NULL: no creds) and/or with o->user + o->password and/or o->token, then
+ * run the checks in order. rep is always filled.
  *
  * Returns NA_OK when the connection was made (whatever the checks found;
  * a check the server did not answer is only marked so); NA_ECREDS (or the
  * JWT / nkey error) for creds that do not hold a user JWT and its seed;
- * NA_EINVAL for a bad subject; NA_ENET when the server refused the
+ * NA_EINVAL for a bad subject, no creds, user nor token, or a password
+ * without a user; NA_ENET when the server refused the
  * connection or none could be reached; NA_ETIMEOUT when the connect timed
- * out; NA_ENOTFOUND when libnats cannot be loaded. err never holds the seed.
+ * out; NA_ENOTFOUND when libnats cannot be loaded. err and rep never hold
+ * the seed, the password or the token.
  */
 NA_API na_status na_client_test(const char *url, const char *creds, size_t len,
                                 na_client_check *checks, size_t n, const na_client_opts *o,

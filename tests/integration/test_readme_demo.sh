@@ -1,11 +1,18 @@
 #!/usr/bin/env bash
-# ctest test_readme_demo: the README's first command ends with the demo
-# (scripts/setup.sh runs scripts/demo.sh); this runs that demo against the
-# already built tree, in a temp dir, twice (it must be idempotent), and checks
-# what it prints: connected, acme.web.hello allowed, secret.x refused, the
-# server stopped. Then `natsauth connect-test` on its own against the demo's
-# server: --json with publishes and subscriptions, and a refused connection
-# (creds of another operator: "authorization violation", exit 1).
+# ctest test_readme_demo: the README's first command ends with the demos
+# (scripts/setup.sh runs scripts/demo.sh, then scripts/demo-callout.sh); this
+# runs them against the already built tree, in a temp dir, twice each (they
+# must be idempotent), and checks what they print: connected, acme.web.hello
+# allowed, secret.x refused, the server stopped; for the callout demo alice's
+# orders.alice.1 allowed, orders.bob.1 refused, a wrong password refused, the
+# daemon and the server stopped, no secret in the output. Then `natsauth
+# connect-test` on its own against the demos' servers: --json with publishes
+# and subscriptions, and a refused connection (creds of another operator:
+# "authorization violation", exit 1); --user/--password --json through the
+# callout; and the operator-mode sentinel flow (the callout account's
+# sentinel creds + a store app token, `natsauth callout serve` with the store
+# authorizer): creds + token connects into the app's account, a bad token,
+# the token alone and the creds alone are refused.
 #
 #   test_readme_demo.sh <repo root> <build dir holding natsauth>
 #
@@ -31,11 +38,16 @@ command -v python3 >/dev/null 2>&1 || fatal "python3 not found"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/natsauth-demo.XXXXXX") || fatal "mktemp failed"
 srv_pid=
-cleanup() {
-    if [ -n "$srv_pid" ]; then
-        kill "$srv_pid" 2>/dev/null
-        wait "$srv_pid" 2>/dev/null
+d_pid=
+stop_pid() { # stop_pid PID: stop a process this script started
+    if [ -n "$1" ]; then
+        kill "$1" 2>/dev/null
+        wait "$1" 2>/dev/null
     fi
+}
+cleanup() {
+    stop_pid "$d_pid"
+    stop_pid "$srv_pid"
     rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -100,20 +112,24 @@ if [ -n "$user1" ] && [ "$user1" = "$user2" ]; then ok "run 2: the same app user
 
 # ---- connect-test on its own, against the demo's server -----------------------------
 cd "$tmp" || fatal "cd $tmp"
-: >demo/nats-server.log
-"$NATS_SERVER_BIN" -c demo/nats-server.conf -l demo/nats-server.log >/dev/null 2>&1 &
-srv_pid=$!
-port=
-for _ in $(seq 1 100); do
-    kill -0 "$srv_pid" 2>/dev/null || break
-    if grep -q 'Server is ready' demo/nats-server.log; then
-        port=$(sed -n 's/.*Listening for client connections on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' demo/nats-server.log | tail -n 1)
-        [ -n "$port" ] && break
-    fi
-    sleep 0.1
-done
-[ -n "$port" ] || { sed 's/^/     /' demo/nats-server.log; fatal "nats-server did not start from demo/nats-server.conf"; }
-url=nats://127.0.0.1:$port
+# start_server CONF LOG: nats-server in the background (srv_pid), its URL in url
+start_server() {
+    local port=
+    : >"$2"
+    "$NATS_SERVER_BIN" -c "$1" -l "$2" >/dev/null 2>&1 &
+    srv_pid=$!
+    for _ in $(seq 1 100); do
+        kill -0 "$srv_pid" 2>/dev/null || break
+        if grep -q 'Server is ready' "$2"; then
+            port=$(sed -n 's/.*Listening for client connections on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$2" | tail -n 1)
+            [ -n "$port" ] && break
+        fi
+        sleep 0.1
+    done
+    [ -n "$port" ] || { sed 's/^/     /' "$2"; fatal "nats-server did not start from $1"; }
+    url=nats://127.0.0.1:$port
+}
+start_server demo/nats-server.conf demo/nats-server.log
 
 rc=0
 "$NA" connect-test --json --server "$url" --creds demo/web.creds --pub acme.web.a --sub 'acme.>' \
@@ -124,7 +140,8 @@ import json, sys
 url, user, path = sys.argv[1], sys.argv[2], sys.argv[3]
 j = json.load(open(path))
 want = {
-    "connected": True, "server": url, "user": user, "error": None,
+    "connected": True, "server": url, "user": user, "login": None, "token": False,
+    "error": None,
     "publish": [
         {"subject": "acme.web.a", "allowed": True, "error": None},
         {"subject": "other.b", "allowed": False,
@@ -175,6 +192,204 @@ if [ "$rc" -eq 1 ] && grep -q '"connected":false' <<<"$out" && grep -q '"error":
     ok "connect-test --json: the refusal as JSON, exit 1"
 else
     bad "connect-test --json refused: exit $rc: $out"
+fi
+
+stop_pid "$srv_pid"
+srv_pid=
+
+# ---- the auth callout demo, twice ----------------------------------------------------
+# check_callout_run N: the callout demo's output in $tmp/callout$N.out, exit code in rc
+check_callout_run() {
+    local n=$1 out=$tmp/callout$1.out pid url_re='nats://127\.0\.0\.1:[0-9]+' secret
+    if [ "$rc" -eq 0 ]; then ok "callout run $n: demo-callout.sh exits 0"; else bad "callout run $n: demo-callout.sh exited $rc"; sed 's/^/     /' "$out"; fi
+    if grep -Eq "^  connected as alice to $url_re\$" "$out" &&
+        grep -qx '  publish orders.alice.1: allowed' "$out" &&
+        grep -qx '  publish orders.bob.1: refused (Permissions Violation for Publish to "orders.bob.1")' "$out"; then
+        ok "callout run $n: alice connected, orders.alice.1 allowed, orders.bob.1 refused"
+    else
+        bad "callout run $n: alice's connect-test lines missing"
+    fi
+    if grep -Eq "^  natsauth: cannot connect to '$url_re' as alice: authorization violation\$" "$out"; then
+        ok "callout run $n: the wrong password is refused (authorization violation)"
+    else
+        bad "callout run $n: no refusal of the wrong password"
+    fi
+    if grep -qx '  (natsauth callout serve stopped)' "$out" && grep -qx '  (nats-server stopped)' "$out"; then
+        ok "callout run $n: says the daemon and the server were stopped"
+    else
+        bad "callout run $n: no '(natsauth callout serve stopped)' / '(nats-server stopped)' lines"
+    fi
+    for pid in $(sed -n 's/.* listening on 127\.0\.0\.1:[0-9]* (pid \([0-9]*\),.*/\1/p; s/^  serving (pid \([0-9]*\),.*/\1/p' "$out"); do
+        if kill -0 "$pid" 2>/dev/null; then bad "callout run $n: process $pid still running"; else ok "callout run $n: process $pid is gone"; fi
+    done
+    if grep -Eq "$SEED_RE" "$out"; then bad "callout run $n: the output contains a seed"; else ok "callout run $n: no seed in the output"; fi
+    for secret in "$tmp/demo/callout/alice.pw" "$tmp/demo/callout/auth.pw"; do
+        if [ -s "$secret" ] && ! grep -qF "$(head -n 1 "$secret")" "$out" "$tmp/demo/callout/callout.log"; then
+            ok "callout run $n: the password in ${secret##*/} is not in the output or the daemon's log"
+        else
+            bad "callout run $n: the password in ${secret##*/} is missing or was printed"
+        fi
+    done
+    if grep -q '^The auth callout demo worked' "$out"; then ok "callout run $n: prints the summary"; else bad "callout run $n: no summary"; fi
+}
+
+rc=0
+NATSAUTH_BIN= bash "$ROOT/scripts/demo-callout.sh" --build "$BUILD" --dir "$tmp/demo/callout" >"$tmp/callout1.out" 2>&1 || rc=$?
+check_callout_run 1
+for f in issuer.seed auth.pw alice.pw grants.json callout.json nats-server.conf; do
+    mode=$(stat -c %a "$tmp/demo/callout/$f" 2>/dev/null)
+    if [ "$mode" = 600 ]; then ok "callout run 1: callout/$f written, mode 0600"; else bad "callout run 1: callout/$f mode '$mode'"; fi
+done
+issuer1=$(cat "$tmp/demo/callout/issuer.seed" 2>/dev/null)
+rc=0
+NATSAUTH_BIN= bash "$ROOT/scripts/demo-callout.sh" --build "$BUILD" --dir "$tmp/demo/callout" >"$tmp/callout2.out" 2>&1 || rc=$?
+check_callout_run 2
+if [ -n "$issuer1" ] && [ "$issuer1" = "$(cat "$tmp/demo/callout/issuer.seed")" ]; then
+    ok "callout run 2: the issuer seed is reused"
+else
+    bad "callout run 2: the issuer seed changed or is missing"
+fi
+
+# ---- connect-test --user/--password through the callout demo's daemon ---------------------
+start_server demo/callout/nats-server.conf demo/callout/nats-server.log
+sed -i "s|\"url\": \"nats://127\.0\.0\.1:[0-9]*\"|\"url\": \"$url\"|" demo/callout/callout.json
+# start_daemon CONFIG LOG: natsauth callout serve in the background (d_pid)
+start_daemon() {
+    : >"$2"
+    "$NA" callout serve --config "$1" 2>"$2" >/dev/null &
+    d_pid=$!
+    for _ in $(seq 1 150); do
+        kill -0 "$d_pid" 2>/dev/null || break
+        grep -q '"serving"' "$2" && return 0
+        sleep 0.1
+    done
+    sed 's/^/     /' "$2"
+    fatal "natsauth callout serve did not start with $1"
+}
+start_daemon demo/callout/callout.json demo/callout/callout.log
+rc=0
+"$NA" connect-test --json --server "$url" --user alice --password demo/callout/alice.pw \
+    --pub orders.alice.x --sub 'orders.bob.>' >json.out 2>json.err || rc=$?
+if [ "$rc" -eq 0 ] && [ ! -s json.err ] && python3 - "$url" json.out <<'PY'
+import json, sys
+url, path = sys.argv[1], sys.argv[2]
+j = json.load(open(path))
+want = {
+    "connected": True, "server": url, "user": None, "login": "alice", "token": False,
+    "error": None,
+    "publish": [{"subject": "orders.alice.x", "allowed": True, "error": None}],
+    "subscribe": [{"subject": "orders.bob.>", "allowed": False,
+                   "error": 'Permissions Violation for Subscription to "orders.bob.>"'}],
+}
+if j != want:
+    print("     got:  " + json.dumps(j), file=sys.stderr)
+    print("     want: " + json.dumps(want), file=sys.stderr)
+    sys.exit(1)
+PY
+then ok "connect-test --user --password --json: alice's grant"; else bad "connect-test --user --json: exit $rc $(cat json.err)"; fi
+rc=0
+out=$(ALICE_PW=$(cat demo/callout/alice.pw) "$NA" connect-test --server "$url" --user alice --password env:ALICE_PW --pub orders.alice.y 2>&1) || rc=$?
+if [ "$rc" -eq 0 ] && grep -qx 'publish orders.alice.y: allowed' <<<"$out"; then
+    ok "connect-test --password env:NAME"
+else
+    bad "connect-test --password env:NAME: exit $rc:"; sed 's/^/     /' <<<"$out"
+fi
+rc=0
+out=$("$NA" connect-test --json --server "$url" --user alice --password demo/callout/wrong.pw 2>/dev/null) || rc=$?
+if [ "$rc" -eq 1 ] && grep -q '"connected":false' <<<"$out" && grep -q '"login":"alice"' <<<"$out" &&
+    grep -q '"error":"authorization violation"' <<<"$out"; then
+    ok "connect-test --json: a wrong password refused, exit 1"
+else
+    bad "connect-test --json with a wrong password: exit $rc: $out"
+fi
+stop_pid "$d_pid"
+d_pid=
+stop_pid "$srv_pid"
+srv_pid=
+
+# ---- operator mode: sentinel creds + a store app token ------------------------------------
+# the store: callout account AUTH (a signing key of it signs the answers), its
+# callout user and a sentinel user that may do nothing; organisation acme
+# with app web (publish web.>); AUTH's authorization block names both
+mkdir -m 700 op && cd op || fatal "mkdir op"
+S=(--store s.db)
+if "$NA" "${S[@]}" init --account AUTH >/dev/null 2>&1 &&
+    "$NA" "${S[@]}" tenant add acme >/dev/null 2>&1 &&
+    "$NA" "${S[@]}" tenant app add acme web >/dev/null 2>&1 &&
+    "$NA" "${S[@]}" user edit acme web --allow-pub 'web.>' >/dev/null 2>&1 &&
+    "$NA" "${S[@]}" user add AUTH callout >/dev/null 2>&1 &&
+    "$NA" "${S[@]}" user add AUTH sentinel --deny-pub '>' --deny-sub '>' >/dev/null 2>&1 &&
+    "$NA" "${S[@]}" creds AUTH callout -o callout.creds >/dev/null 2>&1 &&
+    "$NA" "${S[@]}" creds AUTH sentinel -o sentinel.creds >/dev/null 2>&1 &&
+    "$NA" "${S[@]}" sk add AUTH >/dev/null 2>&1 &&
+    "$NA" "${S[@]}" export-keys AUTH --env auth.env >/dev/null 2>&1; then
+    ok "operator mode: store, callout and sentinel users, AUTH signing key"
+else
+    fatal "operator mode: could not make the store"
+fi
+(umask 077 && sed -n 's/^NATS_ACCOUNT_SIGNING_KEY=//p' auth.env >issuer.seed)
+auth_pub=$(sed -n 's/^NATS_ACCOUNT=//p' auth.env)
+pub_of() { python3 -c 'import json, sys; print(json.load(sys.stdin)["pub"])'; }
+callout_user=$("$NA" "${S[@]}" user show AUTH callout --json | pub_of)
+sentinel=$("$NA" "${S[@]}" user show AUTH sentinel --json | pub_of)
+acme_pub=$("$NA" "${S[@]}" account show acme --json | pub_of)
+"$NA" "${S[@]}" account edit AUTH --auth-user "$callout_user" --allowed-account "$acme_pub" >/dev/null 2>&1 &&
+    "$NA" "${S[@]}" config --resolver memory -o server.conf >/dev/null 2>&1 ||
+    fatal "operator mode: could not set AUTH's authorization or write the server config"
+printf 'port: -1\nhost: 127.0.0.1\ninclude server.conf\n' >nats-server.conf
+start_server nats-server.conf nats-server.log
+cat >callout.json <<JSON
+{"nats": {"url": "$url", "creds": "callout.creds"}, "mode": "operator",
+ "issuer": {"seed_file": "issuer.seed", "account": "$auth_pub"},
+ "authorizers": [{"type": "store", "path": "s.db"}]}
+JSON
+start_daemon callout.json callout.log
+(umask 077 && "$NA" "${S[@]}" tenant app token acme web --json |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])' >web.token) ||
+    bad "operator mode: no app token"
+rc=0
+out=$("$NA" connect-test --server "$url" --creds sentinel.creds --token web.token --pub web.1 --pub other.1 2>&1) || rc=$?
+if [ "$rc" -eq 0 ] && grep -qx "connected as $sentinel with a token to $url" <<<"$out" &&
+    grep -qx 'publish web.1: allowed' <<<"$out" &&
+    grep -qx 'publish other.1: refused (Permissions Violation for Publish to "other.1")' <<<"$out"; then
+    ok "operator mode: sentinel creds + app token get the app's permissions"
+else
+    bad "operator mode: sentinel + token: exit $rc:"; sed 's/^/     /' <<<"$out"
+fi
+rc=0
+out=$("$NA" connect-test --json --server "$url" --creds sentinel.creds --token - --pub web.2 <web.token 2>&1) || rc=$?
+if [ "$rc" -eq 0 ] && grep -q "\"user\":\"$sentinel\",\"login\":null,\"token\":true" <<<"$out" &&
+    grep -q '{"subject":"web.2","allowed":true,"error":null}' <<<"$out"; then
+    ok "operator mode: --token - (stdin); --json says token: true"
+else
+    bad "operator mode: --token - --json: exit $rc: $out"
+fi
+(umask 077 && echo nat_not-a-real-token >bad.token)
+rc=0
+out=$("$NA" connect-test --server "$url" --creds sentinel.creds --token bad.token 2>&1) || rc=$?
+if [ "$rc" -eq 1 ] && grep -qx "natsauth: cannot connect to '$url' as $sentinel with a token: authorization violation" <<<"$out"; then
+    ok "operator mode: an unknown token is refused"
+else
+    bad "operator mode: bad token: exit $rc:"; sed 's/^/     /' <<<"$out"
+fi
+rc=0
+out=$("$NA" connect-test --server "$url" --token web.token 2>&1) || rc=$?
+if [ "$rc" -eq 1 ] && grep -qx "natsauth: cannot connect to '$url' with a token: authorization violation" <<<"$out"; then
+    ok "operator mode: the token without the sentinel creds is refused"
+else
+    bad "operator mode: token alone: exit $rc:"; sed 's/^/     /' <<<"$out"
+fi
+rc=0
+out=$("$NA" connect-test --server "$url" --creds sentinel.creds 2>&1) || rc=$?
+if [ "$rc" -eq 1 ] && grep -qx "natsauth: cannot connect to '$url' as $sentinel: authorization violation" <<<"$out"; then
+    ok "operator mode: the sentinel creds without a token are refused"
+else
+    bad "operator mode: sentinel alone: exit $rc:"; sed 's/^/     /' <<<"$out"
+fi
+if [ -s web.token ] && ! grep -qF "$(cat web.token)" callout.log; then
+    ok "operator mode: the token is not in the daemon's log"
+else
+    bad "operator mode: no token, or the token is in the daemon's log"
 fi
 
 finish
