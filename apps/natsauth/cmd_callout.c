@@ -45,10 +45,7 @@
 #define CONFIG_MAX (1024u * 1024u)
 #define DRAIN_TIMEOUT_MS 5000
 
-/* Until the service has a public stats request, `callout status` uses it
- * when the library provides one (weak: the build does not depend on it). */
-NA_API na_status na_callout_stats_fetch(char **json, const na_callout_opts *opts, int timeout_ms,
-                                        na_err *err) __attribute__((weak));
+#define STATUS_TIMEOUT_MS 3000
 
 /* ---- the loaded config ---------------------------------------------------- */
 
@@ -727,27 +724,78 @@ static void print_summary(const co_conf *c)
 
 /* ---- status ---------------------------------------------------------------- */
 
+static bool status_json; /* --json: print the daemon's answer as it is */
+
+static long long jnum(const json_t *o, const char *key)
+{
+    return (long long)json_integer_value(json_object_get(o, key));
+}
+
+/* A latency bound in words: microseconds below 1 ms, else milliseconds. */
+static void print_bound(long long us)
+{
+    if (us < 1000)
+        printf("%lld us", us);
+    else
+        printf("%lld ms", us / 1000);
+}
+
+/* The counters for people: totals, then the latency histogram (only the
+ * buckets that counted something). */
+static void print_counters(const json_t *o)
+{
+    const json_t *lat = json_object_get(o, "latency");
+    const json_t *bounds = json_object_get(lat, "bounds_us"), *counts = json_object_get(lat, "counts");
+    size_t nb = json_array_size(bounds);
+    printf("connected: %s\n", json_is_true(json_object_get(o, "connected")) ? "yes" : "no");
+    printf("requests: %lld (allowed %lld, denied %lld, errors %lld, timeouts %lld, dropped %lld)\n",
+           jnum(o, "requests"), jnum(o, "allowed"), jnum(o, "denied"), jnum(o, "errors"),
+           jnum(o, "timeouts"), jnum(o, "dropped"));
+    printf("pending: %lld, workers: %lld, reconnects: %lld\n", jnum(o, "pending"),
+           jnum(o, "workers"), jnum(o, "reconnects"));
+    printf("latency (received -> answered):\n");
+    for (size_t i = 0; i < json_array_size(counts); i++) {
+        long long n = (long long)json_integer_value(json_array_get(counts, i));
+        if (n == 0)
+            continue;
+        if (i < nb) {
+            printf("  <= ");
+            print_bound((long long)json_integer_value(json_array_get(bounds, i)));
+        } else {
+            printf("  >  ");
+            print_bound(nb ? (long long)json_integer_value(json_array_get(bounds, nb - 1)) : 0);
+        }
+        printf(": %lld\n", n);
+    }
+}
+
 static int status(co_conf *c)
 {
     na_callout_opts o;
     na_err err = {0};
     char *json = NULL;
+    json_t *parsed;
     if (!c->stats_subject) {
         cli_err("config '%s' has no 'stats_subject': the daemon publishes no counters",
                 c->path);
         return CLI_FAIL;
     }
-    if (!na_callout_stats_fetch) {
-        cli_err("callout status: this build's callout service cannot request its counters");
-        return CLI_FAIL;
-    }
     fill_opts(&o, c);
-    if (na_callout_stats_fetch(&json, &o, 3000, &err) != NA_OK) {
+    if (na_callout_stats_fetch(&json, &o, STATUS_TIMEOUT_MS, &err) != NA_OK) {
         cli_err("callout status: %s", err.msg);
         return CLI_FAIL;
     }
-    cli_outs(json);
-    cli_outs("\n");
+    if (status_json) {
+        cli_outs(json);
+        cli_outs("\n");
+    } else if ((parsed = json_loads(json, 0, NULL)) != NULL) {
+        print_counters(parsed);
+        json_decref(parsed);
+    } else { /* na_callout_stats_fetch checked it: out of memory */
+        cli_err("callout status: cannot read the daemon's answer");
+        na_free(json);
+        return CLI_FAIL;
+    }
     na_free(json);
     return CLI_OK;
 }
@@ -757,6 +805,12 @@ static int status(co_conf *c)
 enum { O_CONFIG };
 static const cli_opt opts[] = {
     {"config", 'c', "FILE", "the daemon's JSON config (docs/callout.md)"},
+    {NULL, 0, NULL, NULL},
+};
+enum { O_STATUS_JSON = 1 };
+static const cli_opt status_opts[] = {
+    {"config", 'c', "FILE", "the daemon's JSON config (docs/callout.md)"},
+    {"json", 0, NULL, "print the counters as the daemon's JSON object"},
     {NULL, 0, NULL, NULL},
 };
 
@@ -797,6 +851,7 @@ static int run_check(const cli_cmd *cmd, const cli_args *a)
 }
 static int run_status(const cli_cmd *cmd, const cli_args *a)
 {
+    status_json = a->set[O_STATUS_JSON];
     return run_with_config(cmd, a, status);
 }
 
@@ -812,10 +867,12 @@ static const cli_cmd verbs[] = {
      "their files) without connecting; exit 0 when it is valid, 1 with the\n"
      "problem otherwise.\n",
      opts, 0, 0, run_check},
-    {"status", "callout status", "--config FILE", "print a running daemon's counters",
+    {"status", "callout status", "--config FILE [--json]", "print a running daemon's counters",
      "Connects as the config's NATS user and requests 'stats_subject'; prints the\n"
-     "counters (JSON) the daemon answers with.\n",
-     opts, 0, 0, run_status},
+     "counters the daemon answers with (requests and their outcomes, pending\n"
+     "requests, workers, reconnects, the latency histogram), or with --json its\n"
+     "JSON object as it is.\n",
+     status_opts, 0, 0, run_status},
 };
 
 int cmd_callout(int argc, char **argv)

@@ -44,6 +44,7 @@
     X(natsConnection_IsClosed)                                                                     \
     X(natsConnection_Publish)                                                                      \
     X(natsConnection_PublishRequest)                                                               \
+    X(natsConnection_Request)                                                                      \
     X(natsConnection_QueueSubscribe)                                                               \
     X(natsConnection_Subscribe)                                                                    \
     X(natsConnection_SubscribeSync)                                                                \
@@ -70,6 +71,7 @@
     X(natsOptions_SetReconnectWait)                                                                \
     X(natsOptions_SetReconnectedCB)                                                                \
     X(natsOptions_SetSecure)                                                                       \
+    X(natsOptions_SetSendAsap)                                                                     \
     X(natsOptions_SetServers)                                                                      \
     X(natsOptions_SetTimeout)                                                                      \
     X(natsOptions_SetToken)                                                                        \

@@ -413,6 +413,52 @@ static void env_stop(env *e)
     pthread_mutex_destroy(&e->log.mu);
 }
 
+/* na_callout_stats_fetch, connecting as the service does, gets the
+ * counters na_callout_counters_get reads in process (nothing happens in
+ * between); an unset subject and one nobody answers are errors naming it. */
+static void stats_fetch_matches(env *e)
+{
+    na_callout_opts o = e->o;
+    na_callout_counters c;
+    char *js = NULL;
+    json_t *j = NULL, *counts;
+    na_err err = {0};
+    CHECKF(na_callout_stats_fetch(&js, &e->o, 3000, &err) == NA_OK, "stats fetch: %s", err.msg);
+    na_callout_counters_get(e->svc, &c);
+    if (!js || !(j = json_loads(js, 0, NULL))) {
+        CHECKF(0, "stats fetch: no JSON: %s", js ? js : err.msg);
+        goto out;
+    }
+    CHECKF(json_integer_value(json_object_get(j, "requests")) == (json_int_t)c.requests &&
+               json_integer_value(json_object_get(j, "allowed")) == (json_int_t)c.allowed &&
+               json_integer_value(json_object_get(j, "denied")) == (json_int_t)c.denied &&
+               json_integer_value(json_object_get(j, "errors")) == (json_int_t)c.errors &&
+               json_integer_value(json_object_get(j, "timeouts")) == (json_int_t)c.timeouts &&
+               json_integer_value(json_object_get(j, "dropped")) == (json_int_t)c.dropped &&
+               json_integer_value(json_object_get(j, "reconnects")) == (json_int_t)c.reconnects &&
+               json_is_true(json_object_get(j, "connected")) == c.connected,
+           "fetched %s, in process requests %llu allowed %llu denied %llu", js,
+           (unsigned long long)c.requests, (unsigned long long)c.allowed,
+           (unsigned long long)c.denied);
+    counts = json_object_get(json_object_get(j, "latency"), "counts");
+    CHECK(json_array_size(counts) == NA_CALLOUT_LAT_BUCKETS);
+    for (size_t i = 0; i < json_array_size(counts); i++)
+        CHECKF(json_integer_value(json_array_get(counts, i)) == (json_int_t)c.latency[i],
+               "latency bucket %zu: fetched %s", i, js);
+
+    na_free(js);
+    js = NULL;
+    o.stats_subject = NULL;
+    CHECK(na_callout_stats_fetch(&js, &o, 1000, &err) == NA_EINVAL && js == NULL);
+    CHECKF(strstr(err.msg, "stats_subject") != NULL, "unset subject: '%s'", err.msg);
+    o.stats_subject = "natsauth.callout.nobody";
+    CHECK(na_callout_stats_fetch(&js, &o, 1000, &err) != NA_OK && js == NULL);
+    CHECKF(strstr(err.msg, "natsauth.callout.nobody") != NULL, "no responder: '%s'", err.msg);
+out:
+    json_decref(j);
+    na_free(js);
+}
+
 /* ---- 1. config mode ----------------------------------------------------------------- */
 
 /* Who gets in, where they land and what they may do; exact counters. */
@@ -489,6 +535,7 @@ static void config_mode(bool with_xkey)
     } else {
         CHECKF(0, "no answer on %s", STATS_SUBJECT);
     }
+    stats_fetch_matches(&e);
 
     /* one decision line per request, and no secret in the log */
     CHECK(log_has(&e.log, "\"event\":\"connected\""));
