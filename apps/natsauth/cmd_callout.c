@@ -79,8 +79,10 @@ typedef struct co_conf {
     size_t nauthz;
     bool has_default;
     na_authz_spec default_grant;
+    const char **allowed; /* config mode: the account names grants may name (NULL: any) */
+    size_t nallowed;
+    bool allow_callout_account; /* operator mode: grants into the callout account */
     /* serving */
-    pthread_rwlock_t lock; /* authorizers: decide = read, reload = write */
     pthread_mutex_t log_mu;
 } co_conf;
 
@@ -95,6 +97,7 @@ static void conf_release(co_conf *c)
     }
     free(c->accounts);
     free((void *)c->servers);
+    free((void *)c->allowed);
     na_nkey_destroy(c->issuer);
     na_nkey_destroy(c->xkey);
     na_free_secret(c->password);
@@ -212,7 +215,8 @@ static na_status get_int(int *out, const json_t *obj, const char *key, int max, 
 static const char *const top_keys[] = {
     "nats",     "mode",    "issuer",      "xkey",        "servers",       "workers",
     "deadline", "max_ttl", "default_ttl", "max_pending", "stats_subject", "name",
-    "queue",    "accounts", "authorizers", "default",    NULL,
+    "queue",    "accounts", "authorizers", "default",    "allowed_accounts",
+    "allow_callout_account", NULL,
 };
 static const char *const nats_keys[] = {"url", "creds", "user", "password", "token", "tls", NULL};
 static const char *const tls_keys[] = {"ca", "cert", "key", NULL};
@@ -350,6 +354,45 @@ static na_status parse_account(co_account *a, const char *name, const json_t *v,
                        "%s: 'signing_key_file' is required (the account is not the callout "
                        "account, whose issuer key signs)",
                        what);
+    return NA_OK;
+}
+
+/* Where grants may place clients: config mode "allowed_accounts" (names;
+ * the server places a callout user in whatever account the user JWT's
+ * audience names, so this list is the only fence), operator mode
+ * "allow_callout_account" (the server checks allowed_accounts itself). */
+static na_status parse_placement(co_conf *c, const json_t *root, na_err *err)
+{
+    const json_t *v = json_object_get(root, "allowed_accounts");
+    const json_t *b = json_object_get(root, "allow_callout_account");
+    size_t i;
+    json_t *e;
+    if (b && !json_is_boolean(b))
+        return na_fail(err, NA_EINVAL, "'allow_callout_account' must be true or false");
+    c->allow_callout_account = json_is_true(b);
+    if (b && !c->operator_mode)
+        return na_fail(err, NA_EINVAL, "'allow_callout_account' is for operator mode; config "
+                                       "mode uses 'allowed_accounts'");
+    if (!v)
+        return NA_OK;
+    if (c->operator_mode)
+        return na_fail(err, NA_EINVAL,
+                       "'allowed_accounts' is for config mode; in operator mode the callout "
+                       "account's JWT lists them (natsauth account edit --allowed-account)");
+    if (!json_is_array(v) || json_array_size(v) == 0)
+        return na_fail(err, NA_EINVAL, "'allowed_accounts' must be a non-empty list of names");
+    c->allowed = calloc(json_array_size(v), sizeof *c->allowed);
+    if (!c->allowed)
+        return na_fail(err, NA_ENOMEM, "out of memory");
+    json_array_foreach(v, i, e)
+    {
+        const char *n = json_string_value(e);
+        if (!n || !*n)
+            return na_fail(err, NA_EINVAL, "'allowed_accounts' entry %zu is not a name", i + 1);
+        if (strcmp(n, "$SYS") == 0)
+            return na_fail(err, NA_EINVAL, "'allowed_accounts' may not name $SYS");
+        c->allowed[c->nallowed++] = n; /* borrowed from c->root */
+    }
     return NA_OK;
 }
 
@@ -498,6 +541,7 @@ static na_status conf_load(co_conf *c, const char *path, na_err *err)
         (st = parse_servers(c, json_object_get(c->root, "servers"), err)) != NA_OK ||
         (st = parse_policy(c, c->root, err)) != NA_OK ||
         (st = parse_accounts(c, json_object_get(c->root, "accounts"), err)) != NA_OK ||
+        (st = parse_placement(c, c->root, err)) != NA_OK ||
         (st = parse_default(c, json_object_get(c->root, "default"), err)) != NA_OK ||
         (st = parse_authorizers(c, json_object_get(c->root, "authorizers"), err)) != NA_OK) {
         if (!strstr(err->msg, c->path))
@@ -552,24 +596,54 @@ static const co_account *find_account(const co_conf *c, const char *name)
     return NULL;
 }
 
+/* Config mode: the server puts the client in the account the user JWT's
+ * audience names, unchecked, so the daemon is the fence: never $SYS, and
+ * only "allowed_accounts" when the config lists them. */
+static na_status place_config(const co_conf *c, const na_callout_grant *g, na_err *err)
+{
+    const char *name = g->account[0] ? g->account : "$G";
+    if (strcmp(name, "$SYS") == 0)
+        return na_fail(err, NA_EINVAL, "grants into the system account are refused");
+    if (!c->allowed)
+        return NA_OK;
+    for (size_t i = 0; i < c->nallowed; i++)
+        if (strcmp(c->allowed[i], name) == 0)
+            return NA_OK;
+    return na_fail(err, NA_EINVAL, "account '%.100s' is not in the daemon's 'allowed_accounts'",
+                   name);
+}
+
 /* Operator mode: a grant naming an account by its config name gets that
- * account's public key and signer. */
-static na_status map_account(const co_conf *c, na_callout_grant *g, na_err *err)
+ * account's public key and signer. A grant into the callout account itself
+ * (no account, or its key) is refused unless "allow_callout_account": its
+ * users could subscribe to $SYS.REQ.USER.AUTH and read every client's
+ * password or token, or answer in the service's place. */
+static na_status place_operator(const co_conf *c, na_callout_grant *g, na_err *err)
 {
     const co_account *a;
     const char *callout = c->issuer_account[0] ? c->issuer_account : na_nkey_public(c->issuer);
-    if (!c->operator_mode || g->signer || !g->account[0])
-        return NA_OK;
-    if ((a = find_account(c, g->account))) {
+    if (!g->signer && g->account[0] && (a = find_account(c, g->account))) {
         snprintf(g->account, sizeof g->account, "%s", a->pub);
         g->signer = a->key;
         snprintf(g->issuer_account, sizeof g->issuer_account, "%s", a->issuer_account);
+    }
+    if (!g->account[0] || strcmp(g->account, callout) == 0) {
+        if (!c->allow_callout_account)
+            return na_fail(err, NA_EINVAL,
+                           "grants into the callout account itself are refused (its users could "
+                           "read authorization requests); name another account, or set "
+                           "\"allow_callout_account\": true");
         return NA_OK;
     }
-    if (strcmp(g->account, callout) == 0)
-        return NA_OK;
-    return na_fail(err, NA_ENOTFOUND, "account '%.100s' is not in the daemon's 'accounts'",
-                   g->account);
+    if (!g->signer)
+        return na_fail(err, NA_ENOTFOUND, "account '%.100s' is not in the daemon's 'accounts'",
+                       g->account);
+    return NA_OK;
+}
+
+static na_status place(const co_conf *c, na_callout_grant *g, na_err *err)
+{
+    return c->operator_mode ? place_operator(c, g, err) : place_config(c, g, err);
 }
 
 static na_status decide(void *ud, const na_authreq *req, na_callout_grant *grant, na_err *err)
@@ -577,25 +651,25 @@ static na_status decide(void *ud, const na_authreq *req, na_callout_grant *grant
     co_conf *c = ud;
     na_status st = NA_EINVAL;
     bool matched = false;
-    pthread_rwlock_rdlock(&c->lock);
+    /* no lock: each authorizer swaps its own state on reload (a lock held
+     * across a slow webhook call would starve SIGHUP, and SIGTERM with it) */
     for (size_t i = 0; i < c->nauthz && !matched; i++) {
         na_authz_verdict v = na_authz_decide(c->authz[i], req, grant, err);
         if (v == NA_AUTHZ_SKIP)
             continue;
         matched = true;
         if (v == NA_AUTHZ_ALLOW)
-            st = map_account(c, grant, err);
+            st = place(c, grant, err);
         else
             st = err->code != NA_OK ? err->code : NA_EINVAL;
     }
-    pthread_rwlock_unlock(&c->lock);
     if (matched)
         return st;
     if (!c->has_default)
         return na_fail(err, NA_EINVAL, "no authorizer accepted the client");
     if ((st = na_authz_spec_apply(&c->default_grant, grant, (int64_t)time(NULL), err)) != NA_OK)
         return st;
-    return map_account(c, grant, err);
+    return place(c, grant, err);
 }
 
 /* ---- serve ----------------------------------------------------------------- */
@@ -633,7 +707,6 @@ static void fill_opts(na_callout_opts *o, co_conf *c)
 
 static void reload_all(co_conf *c)
 {
-    pthread_rwlock_wrlock(&c->lock);
     for (size_t i = 0; i < c->nauthz; i++) {
         na_err err = {0};
         char idx[32];
@@ -644,7 +717,6 @@ static void reload_all(co_conf *c)
             log_event(c, "reload failed (old state kept)", "authorizer",
                       na_authz_kind(c->authz[i]), err.msg);
     }
-    pthread_rwlock_unlock(&c->lock);
 }
 
 static int serve(co_conf *c)
@@ -720,6 +792,13 @@ static void print_summary(const co_conf *c)
     for (size_t i = 0; i < c->nauthz; i++)
         printf("authorizer %zu: %s\n", i + 1, na_authz_kind(c->authz[i]));
     printf("default: %s\n", c->has_default ? "grant" : "deny");
+    if (!c->operator_mode && !c->allowed)
+        printf("warning: no 'allowed_accounts': a grant may name any account of the server "
+               "(except $SYS), including the callout's own\n");
+    for (size_t i = 0; i < c->nallowed; i++)
+        printf("allowed account: %s\n", c->allowed[i]);
+    if (c->allow_callout_account)
+        printf("warning: grants into the callout account itself are allowed\n");
 }
 
 /* ---- status ---------------------------------------------------------------- */
@@ -826,10 +905,8 @@ static int run_with_config(const cli_cmd *cmd, const cli_args *a, int (*fn)(co_c
         conf_release(&c);
         return CLI_FAIL;
     }
-    pthread_rwlock_init(&c.lock, NULL);
     pthread_mutex_init(&c.log_mu, NULL);
     rc = fn(&c);
-    pthread_rwlock_destroy(&c.lock);
     pthread_mutex_destroy(&c.log_mu);
     conf_release(&c);
     return rc;

@@ -64,6 +64,7 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <sodium.h>
 
 #include "libnats.h"
 
@@ -229,6 +230,8 @@ static void job_free(job *j)
     if (!j)
         return;
     na_authreq_destroy(j->req);
+    if (j->data) /* an unsealed request carries the client's password or token */
+        sodium_memzero(j->data, j->len);
     free(j); /* data and reply live in the same block */
 }
 
@@ -549,7 +552,7 @@ static void on_request(natsConnection *nc, natsSubscription *sub, natsMsg *m, vo
     const char *xkey = NULL;
     int dlen = na_nl.natsMsg_GetDataLength(m);
     job *j = NULL;
-    bool queued = false;
+    bool queued = false, stopping = false;
     (void)nc;
     (void)sub;
     atomic_fetch_add(&s->ctr->requests, 1);
@@ -579,7 +582,8 @@ static void on_request(natsConnection *nc, natsSubscription *sub, natsMsg *m, vo
     j->data[j->len] = 0;
 
     pthread_mutex_lock(&s->mu);
-    if (s->queued < (size_t)s->max_pending) {
+    stopping = s->quit; /* a message libnats still delivers after the drain */
+    if (!stopping && s->queued < (size_t)s->max_pending) {
         if (s->tail)
             s->tail->next = j;
         else
@@ -594,7 +598,7 @@ static void on_request(natsConnection *nc, natsSubscription *sub, natsMsg *m, vo
         pthread_cond_signal(&s->cv_work);
     if (!queued) {
         atomic_store(&j->answered, true);
-        answer_unopened(s, j, OUT_ERROR, REASON_OVERLOAD);
+        answer_unopened(s, j, OUT_ERROR, stopping ? REASON_STOPPING : REASON_OVERLOAD);
     }
 out:
     if (!queued)

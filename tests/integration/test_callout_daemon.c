@@ -45,6 +45,8 @@ static const char *g_cli; /* the natsauth binary */
  * "<id>.<secret>"; the hash covers all of it) */
 #define ALICE_HASH "$2b$04$uxiuSzWDqLEzT/gKh85vWuQPvjhMsdtsXsdB5fadrbCiSn9.VllXu"
 #define CAROL_HASH "$2b$04$ceRDSONaAHGcR9iAZBaBce1ZphdCfCAzwMVtLPsT5kd90OysKXQ7."
+/* dave's grant names the callout account AUTH, which allowed_accounts leaves out */
+#define DAVE_HASH "$2b$04$d1.RMCsK7ptPRua6fhsbSugg0awjmeLdraY5AAIk5P/grmqyNjH/e"
 #define SVC_TOKEN "svc.token-secret-1"
 #define SVC_HASH "$2b$04$RJRPwHTII5dJlKPCwlNer.rMorr59icqZXQwcGb1qIKwcldG5yyZi"
 
@@ -293,7 +295,8 @@ static const char grants_v1[] =
     "{\"user\":\"alice\",\"password_hash\":\"" ALICE_HASH "\",\"account\":\"APP\","
     "\"name\":\"alice\",\"permissions\":{\"pub\":{\"allow\":[\"alice.>\"]},"
     "\"sub\":{\"allow\":[\"alice.>\",\"_INBOX.>\"]}}},"
-    "{\"id\":\"svc\",\"token_hash\":\"" SVC_HASH "\",\"account\":\"APP\",\"name\":\"svc\"}"
+    "{\"id\":\"svc\",\"token_hash\":\"" SVC_HASH "\",\"account\":\"APP\",\"name\":\"svc\"},"
+    "{\"user\":\"dave\",\"password_hash\":\"" DAVE_HASH "\",\"account\":\"AUTH\"}"
     "]}\n";
 
 static const char grants_v2[] =
@@ -344,7 +347,7 @@ TEST(config_mode_grants_file)
              " \"mode\":\"config\", \"issuer\":{\"seed_file\":\"issuer.seed\"},\n"
              " \"workers\":2, \"deadline\":\"3s\", \"stats_subject\":\"callout.stats\",\n"
              " \"authorizers\":[{\"type\":\"file\",\"path\":\"grants.json\"}],\n"
-             " \"default\":\"deny\"}\n",
+             " \"default\":\"deny\", \"allowed_accounts\":[\"APP\"]}\n",
              srv.url);
     path_in(path, &srv, "callout.json");
     CHECK(write_file(path, conf, 0600));
@@ -382,6 +385,10 @@ TEST(config_mode_grants_file)
     CHECK(refused(&srv, &(client_auth){"mallory", "alice-pw", NULL, NULL}));
     CHECK(refused(&srv, &(client_auth){NULL, NULL, "svc.token-secret-2", NULL}));
     CHECK(refused(&srv, &(client_auth){"carol", "carol-pw", NULL, NULL}));
+    /* a right password whose grant names an account outside allowed_accounts
+     * (here the callout's own, whose users could read authorization requests) */
+    CHECK(refused(&srv, &(client_auth){"dave", "dave-pw", NULL, NULL}));
+    CHECK(wait_file_contains(d.log, "not in the daemon's 'allowed_accounts'", 5000));
 
     /* a new grant after SIGHUP */
     path_in(path, &srv, "grants.json");

@@ -60,7 +60,7 @@ $ printf '{"nats":{"user":"auth","password":"env:CALLOUT_PW"},"issuer":{"seed_fi
 
 # check: a valid config-mode config with a grants file
 $ printf '{"grants":[{"user":"alice","password_hash":"$2b$04$uxiuSzWDqLEzT/gKh85vWuQPvjhMsdtsXsdB5fadrbCiSn9.VllXu","account":"APP"}]}' > g.json
-+ printf '{"nats":{"url":"nats://127.0.0.1:4222","user":"auth","password":"env:CALLOUT_PW"},"mode":"config","issuer":{"seed_file":"acct.seed"},"deadline":"2s","max_ttl":"2h","default_ttl":"5m","authorizers":[{"type":"file","path":"g.json"}],"default":"deny"}' > c.json
++ printf '{"nats":{"url":"nats://127.0.0.1:4222","user":"auth","password":"env:CALLOUT_PW"},"mode":"config","issuer":{"seed_file":"acct.seed"},"deadline":"2s","max_ttl":"2h","default_ttl":"5m","authorizers":[{"type":"file","path":"g.json"}],"default":"deny","allowed_accounts":["APP"]}' > c.json
 + CALLOUT_PW=secret natsauth callout check --config c.json
 > config 'c.json' is valid
 > mode: config
@@ -71,7 +71,28 @@ $ printf '{"grants":[{"user":"alice","password_hash":"$2b$04$uxiuSzWDqLEzT/gKh85
 > deadline 2000 ms, default ttl 300s, max ttl 7200s, workers auto
 > authorizer 1: file
 > default: deny
+> allowed account: APP
 ? 0
+
+# check: config mode without 'allowed_accounts' works but warns that any account may be granted
+$ printf '{"grants":[]}' > g.json
++ printf '{"nats":{},"mode":"config","issuer":{"seed_file":"acct.seed"},"authorizers":[{"type":"file","path":"g.json"}]}' > c.json
++ natsauth callout check --config c.json | grep warning
+> warning: no 'allowed_accounts': a grant may name any account of the server (except $SYS), including the callout's own
+? 0
+
+# placement options belong to their mode; $SYS is never allowed
+$ printf '{"grants":[]}' > g.json
++ printf '{"nats":{},"mode":"config","issuer":{"seed_file":"acct.seed"},"authorizers":[{"type":"file","path":"g.json"}],"allowed_accounts":["APP","$SYS"]}' > c.json
++ natsauth callout check --config c.json
+! 'allowed_accounts' may not name $SYS
+? 1
+
+$ printf '{"grants":[]}' > g.json
++ printf '{"nats":{},"mode":"config","issuer":{"seed_file":"acct.seed"},"authorizers":[{"type":"file","path":"g.json"}],"allow_callout_account":true}' > c.json
++ natsauth callout check --config c.json
+! 'allow_callout_account' is for operator mode
+? 1
 
 # check: operator mode with the store authorizer and an account map
 $ export NATSAUTH_STORE=s.db; natsauth init --account AUTH > /dev/null
