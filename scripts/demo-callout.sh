@@ -134,7 +134,7 @@ cat >"$D/grants.json" <<EOF
       "name": "alice",
       "permissions": {
         "pub": { "allow": ["orders.{{name}}.>"] },
-        "sub": { "allow": ["orders.{{name}}.>", "_INBOX.>"] }
+        "sub": { "allow": ["orders.{{name}}.>", "_INBOX_{{name}}.>"] }
       },
       "ttl": "1h"
     }
