@@ -18,15 +18,12 @@
  * - natsStatus codes are converted here; nothing outside this file sees
  *   libnats.
  *
- * libnats is opened with dlopen on first use (libnats.c). The connect is
- * done here rather than with na_nl_connect, which knows only creds: the
- * same credentials callbacks and the same retry of an attempt spoilt by
- * libnats < 3.8 (a nonce signature starting with 0x00), plus the user
- * name, password and token.
+ * libnats is opened with dlopen on first use, and the connect (credentials
+ * callbacks, user name, password and token, the retry of an attempt spoilt
+ * by libnats < 3.8) is na_nl_connect's (libnats.c).
  */
 #include <ctype.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <nats/nats.h>
@@ -125,89 +122,6 @@ out:
 
 /* ---- connecting ------------------------------------------------------------------------- */
 
-/* Everything the CONNECT carries; id.jwt NULL: no creds. */
-typedef struct client_auth {
-    na_nl_ident id;
-    const char *user, *password, *token; /* borrowed */
-} client_auth;
-
-static natsStatus cb_jwt(char **user_jwt, char **custom_err, void *closure)
-{
-    const na_nl_ident *id = closure;
-    (void)custom_err;
-    *user_jwt = strdup(id->jwt);
-    return *user_jwt ? NATS_OK : NATS_NO_MEMORY;
-}
-
-/* Sign the server's nonce; a signature starting with 0x00 fails the attempt
- * (libnats < 3.8 would send it cut short; see connect_retrying). */
-static natsStatus cb_sign(char **custom_err, unsigned char **sig, int *sig_len, const char *nonce,
-                          void *closure)
-{
-    na_nl_ident *id = closure;
-    na_err e = {0};
-    if (!(*sig = malloc(NA_NKEY_SIG_LEN)))
-        return NATS_NO_MEMORY;
-    if (na_nkey_sign(id->key, *sig, nonce, strlen(nonce), &e) != NA_OK) {
-        free(*sig);
-        *sig = NULL;
-        *custom_err = strdup(e.msg);
-        return NATS_ERR;
-    }
-    *sig_len = NA_NKEY_SIG_LEN;
-    if ((*sig)[0] == 0) {
-        id->zero_sig = true;
-        free(*sig);
-        *sig = NULL;
-        *custom_err = strdup("nonce signature starts with 0x00 (libnats < 3.8 would drop it)");
-        return NATS_ERR;
-    }
-    return NATS_OK;
-}
-
-static natsStatus connect_once(natsConnection **nc, client_auth *a, const char *url,
-                               const char *name, int timeout_ms)
-{
-    natsOptions *o = NULL;
-    natsStatus ns = na_nl.natsOptions_Create(&o);
-    a->id.zero_sig = false;
-    if (ns == NATS_OK)
-        ns = na_nl_set_url(o, url);
-    if (ns == NATS_OK)
-        ns = na_nl.natsOptions_SetName(o, name);
-    if (ns == NATS_OK)
-        ns = na_nl.natsOptions_SetTimeout(o, timeout_ms);
-    if (ns == NATS_OK)
-        ns = na_nl.natsOptions_SetAllowReconnect(o, false);
-    if (ns == NATS_OK && a->id.jwt)
-        ns = na_nl.natsOptions_SetUserCredentialsCallbacks(o, cb_jwt, &a->id, cb_sign, &a->id);
-    if (ns == NATS_OK && a->user)
-        ns = na_nl.natsOptions_SetUserInfo(o, a->user, a->password ? a->password : "");
-    if (ns == NATS_OK && a->token)
-        ns = na_nl.natsOptions_SetToken(o, a->token);
-    if (ns == NATS_OK)
-        ns = na_nl.natsConnection_Connect(nc, o);
-    na_nl.natsOptions_Destroy(o);
-    return ns;
-}
-
-/* Only an attempt spoilt by a 0x00 nonce signature is retried (the server
- * sends a new nonce), at most NA_NL_CONNECT_ATTEMPTS attempts in all. */
-static natsStatus connect_retrying(natsConnection **nc, client_auth *a, const char *url,
-                                   const char *name, int timeout_ms)
-{
-    natsStatus ns = NATS_ERR;
-    *nc = NULL;
-    for (int attempt = 1; attempt <= NA_NL_CONNECT_ATTEMPTS; attempt++) {
-        ns = connect_once(nc, a, url, name, timeout_ms);
-        if (ns == NATS_OK || !a->id.zero_sig)
-            break;
-    }
-    if (ns != NATS_OK)
-        *nc = NULL;
-    return ns;
-}
-
 /* rep->as: who we connect as, for messages (never a secret). */
 static void describe_auth(na_client_report *rep)
 {
@@ -302,7 +216,8 @@ static void run_check(natsConnection *nc, na_client_check *c, int wait_ms)
 na_status na_client_test(const char *url, const char *creds, size_t len, na_client_check *checks,
                          size_t n, const na_client_opts *o, na_client_report *rep, na_err *err)
 {
-    client_auth auth = {0};
+    na_nl_ident id = {0};    /* id.jwt NULL: no creds */
+    na_nl_login login = {0}; /* borrowed from o */
     natsConnection *nc = NULL;
     natsStatus ns = NATS_OK;
     na_client_report local;
@@ -344,24 +259,25 @@ na_status na_client_test(const char *url, const char *creds, size_t len, na_clie
     else if (o && o->password && !o->user)
         st = na_fail(err, NA_EINVAL, "a password needs a user name");
     else if (creds)
-        st = ident_from_creds(&auth.id, creds, len, rep->user, err);
+        st = ident_from_creds(&id, creds, len, rep->user, err);
     if (st != NA_OK) {
         na_nl_clean_copy(rep->error, sizeof rep->error, err->msg);
         return st;
     }
     if (o && o->user) {
-        auth.user = o->user;
-        auth.password = o->password;
+        login.user = o->user;
+        login.password = o->password;
         na_nl_clean_copy(rep->login, sizeof rep->login, o->user);
     }
-    auth.token = o ? o->token : NULL;
-    rep->token = auth.token != NULL;
+    login.token = o ? o->token : NULL;
+    rep->token = login.token != NULL;
     describe_auth(rep);
     if ((st = na_nl_load(err)) != NA_OK) {
         na_nl_clean_copy(rep->error, sizeof rep->error, err->msg);
         goto out;
     }
-    if ((ns = connect_retrying(&nc, &auth, url, name, ctimeout)) != NATS_OK) {
+    ns = na_nl_connect(&nc, id.jwt ? &id : NULL, &login, url, name, ctimeout);
+    if (ns != NATS_OK) {
         connect_reason(ns, rep->error, sizeof rep->error, ctimeout);
         st = na_fail(err, ns == NATS_TIMEOUT ? NA_ETIMEOUT : NA_ENET,
                      "cannot connect to '%.200s' %.300s: %s", rep->server, rep->as, rep->error);
@@ -393,7 +309,7 @@ out:
         na_nl.natsConnection_Close(nc);
         na_nl.natsConnection_Destroy(nc);
     }
-    na_nl_ident_release(&auth.id);
+    na_nl_ident_release(&id);
     return st;
 }
 

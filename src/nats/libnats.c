@@ -1,6 +1,7 @@
 /*
  * libnats.c - libnats loaded on first use, and the connect as a user whose
- * seed stays in natsauth; shared by push.c and connect.c (see libnats.h).
+ * seed stays in natsauth (with or without a user name, password or token);
+ * shared by push.c and connect.c (see libnats.h).
  */
 #include "libnats.h"
 
@@ -159,12 +160,13 @@ static natsStatus cb_sign(char **custom_err, unsigned char **sig, int *sig_len, 
     return NATS_OK;
 }
 
-static natsStatus connect_once(natsConnection **nc, na_nl_ident *id, const char *url,
-                               const char *name, int timeout_ms)
+static natsStatus connect_once(natsConnection **nc, na_nl_ident *id, const na_nl_login *login,
+                               const char *url, const char *name, int timeout_ms)
 {
     natsOptions *o = NULL;
     natsStatus ns = na_nl.natsOptions_Create(&o);
-    id->zero_sig = false;
+    if (id)
+        id->zero_sig = false;
     if (ns == NATS_OK)
         ns = na_nl_set_url(o, url);
     if (ns == NATS_OK)
@@ -173,22 +175,26 @@ static natsStatus connect_once(natsConnection **nc, na_nl_ident *id, const char 
         ns = na_nl.natsOptions_SetTimeout(o, timeout_ms);
     if (ns == NATS_OK)
         ns = na_nl.natsOptions_SetAllowReconnect(o, false);
-    if (ns == NATS_OK)
+    if (ns == NATS_OK && id)
         ns = na_nl.natsOptions_SetUserCredentialsCallbacks(o, cb_jwt, id, cb_sign, id);
+    if (ns == NATS_OK && login && login->user)
+        ns = na_nl.natsOptions_SetUserInfo(o, login->user, login->password ? login->password : "");
+    if (ns == NATS_OK && login && login->token)
+        ns = na_nl.natsOptions_SetToken(o, login->token);
     if (ns == NATS_OK)
         ns = na_nl.natsConnection_Connect(nc, o);
     na_nl.natsOptions_Destroy(o);
     return ns;
 }
 
-natsStatus na_nl_connect(natsConnection **nc, na_nl_ident *id, const char *url, const char *name,
-                         int timeout_ms)
+natsStatus na_nl_connect(natsConnection **nc, na_nl_ident *id, const na_nl_login *login,
+                         const char *url, const char *name, int timeout_ms)
 {
     natsStatus ns = NATS_ERR;
     *nc = NULL;
     for (int attempt = 1; attempt <= NA_NL_CONNECT_ATTEMPTS; attempt++) {
-        ns = connect_once(nc, id, url, name, timeout_ms);
-        if (ns == NATS_OK || !id->zero_sig)
+        ns = connect_once(nc, id, login, url, name, timeout_ms);
+        if (ns == NATS_OK || !id || !id->zero_sig)
             break;
     }
     if (ns != NATS_OK)

@@ -9,13 +9,14 @@
  *   libnats, so every other natsauth command starts without it. The
  *   functions are called through na_nl, filled from NATSAUTH_LIBNATS_SONAME
  *   (the build's libnats) or else "libnats.so".
- * - a connect as a user whose seed stays in natsauth (na_nl_connect):
- *   libnats gets the user JWT and each nonce signature through its
- *   credentials callbacks (Debian's libnats 3.4.1 has no
- *   natsOptions_SetUserCredentialsFromMemory); reconnects are off, so those
- *   callbacks run only inside natsConnection_Connect and nothing of ours is
- *   touched by libnats' threads afterwards; each attempt is bounded by its
- *   timeout and only an attempt spoilt by libnats < 3.8 is retried.
+ * - a connect as a user whose seed stays in natsauth, with or without a
+ *   user name, password or token (na_nl_connect): libnats gets the user JWT
+ *   and each nonce signature through its credentials callbacks (Debian's
+ *   libnats 3.4.1 has no natsOptions_SetUserCredentialsFromMemory);
+ *   reconnects are off, so those callbacks run only inside
+ *   natsConnection_Connect and nothing of ours is touched by libnats'
+ *   threads afterwards; each attempt is bounded by its timeout and only an
+ *   attempt spoilt by libnats < 3.8 is retried.
  * - libnats' and the server's text is untrusted: na_nl_clean_copy keeps it
  *   printable, one line and bounded.
  * - the auth callout service (callout.c) connects on its own (creds file,
@@ -117,18 +118,26 @@ typedef struct na_nl_ident {
 /* Free (the key is wiped) and zero. */
 void na_nl_ident_release(na_nl_ident *id);
 
+/* The secrets a CONNECT may carry besides (or instead of) a user JWT;
+ * borrowed, each may be NULL. They go to libnats' options and nowhere else. */
+typedef struct na_nl_login {
+    const char *user;
+    const char *password; /* only with user */
+    const char *token;
+} na_nl_login;
+
 #define NA_NL_CONNECT_ATTEMPTS 4 /* see na_nl_connect */
 
-/* Connect to url (a comma-separated list is allowed) as id, with client
- * name `name`, no reconnects, each attempt bounded by timeout_ms. libnats
- * < 3.8 (Debian's 3.4.1) drops a nonce signature whose first byte is 0x00
- * (nats.c PR #705) and the server refuses the CONNECT ("Signature
- * missing"), 1 connect in 256: such an attempt is failed on our side and
- * retried (the server sends a new nonce), at most NA_NL_CONNECT_ATTEMPTS
- * attempts in all; nothing else is retried. *nc is set only on NATS_OK.
- * na_nl_load must have succeeded. */
-natsStatus na_nl_connect(natsConnection **nc, na_nl_ident *id, const char *url, const char *name,
-                         int timeout_ms);
+/* Connect to url (a comma-separated list is allowed) as id (NULL: no user
+ * JWT) with login (NULL: none), with client name `name`, no reconnects,
+ * each attempt bounded by timeout_ms. libnats < 3.8 (Debian's 3.4.1) drops
+ * a nonce signature whose first byte is 0x00 (nats.c PR #705) and the
+ * server refuses the CONNECT ("Signature missing"), 1 connect in 256: such
+ * an attempt is failed on our side and retried (the server sends a new
+ * nonce), at most NA_NL_CONNECT_ATTEMPTS attempts in all; nothing else is
+ * retried. *nc is set only on NATS_OK. na_nl_load must have succeeded. */
+natsStatus na_nl_connect(natsConnection **nc, na_nl_ident *id, const na_nl_login *login,
+                         const char *url, const char *name, int timeout_ms);
 
 /* Set the server(s) to connect to: url is one URL or a comma-separated
  * list (natsOptions_SetURL takes one URL only: in libnats 3.4.1 a list is

@@ -477,7 +477,7 @@ static na_status sess_open(session *s, na_ctx *x, const char *url, int timeout_m
         return st;
     if ((st = ident_load(x, &s->id, err)) != NA_OK)
         return st;
-    if ((ns = na_nl_connect(&s->nc, &s->id.cred, url, "natsauth", timeout_ms)) != NATS_OK) {
+    if ((ns = na_nl_connect(&s->nc, &s->id.cred, NULL, url, "natsauth", timeout_ms)) != NATS_OK) {
         st = nats_fail(err, ns, "cannot connect to '%s' as %s", url, s->id.desc);
         if (ns == NATS_CONNECTION_AUTH_FAILED || ns == NATS_NOT_PERMITTED)
             na_err_prefix(err, "the server does not trust the store's operator or system "

@@ -91,9 +91,14 @@ bool tc_wait_async_errs(tc_client *c, int n)
     return ok;
 }
 
+/* Who a connect is as: a creds file libnats reads (creds_path), and/or a
+ * user, password or token (each NULL = not sent); c->jwt/c->key when set. */
+typedef struct tc_auth {
+    const char *creds_path, *user, *password, *token;
+} tc_auth;
+
 /* One connect attempt (see tc_connect). */
-static natsStatus connect_once(tc_client *c, bool from_memory, const char *creds_path,
-                               const char *name)
+static natsStatus connect_once(tc_client *c, const tc_auth *a, const char *name)
 {
     natsOptions *o = NULL;
     natsStatus s;
@@ -110,10 +115,14 @@ static natsStatus connect_once(tc_client *c, bool from_memory, const char *creds
         s = natsOptions_SetAllowReconnect(o, false);
     if (s == NATS_OK)
         s = natsOptions_SetErrorHandler(o, cb_async_err, c);
-    if (s == NATS_OK && from_memory)
+    if (s == NATS_OK && c->jwt)
         s = natsOptions_SetUserCredentialsCallbacks(o, cb_jwt, c, cb_sign, c);
-    if (s == NATS_OK && !from_memory)
-        s = natsOptions_SetUserCredentialsFromFiles(o, creds_path, NULL);
+    if (s == NATS_OK && a->creds_path)
+        s = natsOptions_SetUserCredentialsFromFiles(o, a->creds_path, NULL);
+    if (s == NATS_OK && a->user)
+        s = natsOptions_SetUserInfo(o, a->user, a->password ? a->password : "");
+    if (s == NATS_OK && a->token)
+        s = natsOptions_SetToken(o, a->token);
     if (s == NATS_OK)
         s = natsConnection_Connect(&c->nc, o);
     if (s != NATS_OK) {
@@ -125,58 +134,77 @@ static natsStatus connect_once(tc_client *c, bool from_memory, const char *creds
     return s;
 }
 
-natsStatus tc_connect(tc_client *c, const char *creds_text, const char *creds_path,
-                      const char *name)
+/* Forget the credentials of an earlier connect; take creds_text's (NULL:
+ * none). False with c->err set when it does not parse. */
+static bool take_creds_text(tc_client *c, const char *creds_text)
+{
+    char *seed = NULL;
+    na_err e = {0};
+    na_status ns = NA_OK;
+    free(c->jwt);
+    c->jwt = NULL;
+    na_nkey_destroy(c->key);
+    c->key = NULL;
+    if (!creds_text)
+        return true;
+    ns = na_creds_parse(&c->jwt, &seed, creds_text, strlen(creds_text), &e);
+    if (ns == NA_OK)
+        ns = na_nkey_from_seed(&c->key, seed, strlen(seed), &e);
+    na_free_secret(seed);
+    if (ns != NA_OK)
+        snprintf(c->err, sizeof c->err, "natsauth: %s", e.msg);
+    return ns == NA_OK;
+}
+
+/* Connect as creds_text and a, retrying only an attempt spoilt by a 0x00
+ * nonce signature: seen on our side (creds text) or in the server's log
+ * (a creds file libnats signs with). */
+static natsStatus connect_retrying(tc_client *c, const char *creds_text, const tc_auth *a,
+                                   const char *name)
 {
     c->st = NATS_ERR;
     c->err[0] = '\0';
-    if (!c->srv || (!creds_text && !creds_path)) {
-        snprintf(c->err, sizeof c->err, "test: %s", !c->srv ? "no server" : "no credentials");
+    if (!c->srv) {
+        snprintf(c->err, sizeof c->err, "test: no server");
         return c->st;
     }
-    if (creds_text) {
-        char *seed = NULL;
-        na_err e = {0};
-        na_status ns;
-        free(c->jwt); /* a client connected before: its credentials */
-        c->jwt = NULL;
-        na_nkey_destroy(c->key);
-        c->key = NULL;
-        ns = na_creds_parse(&c->jwt, &seed, creds_text, strlen(creds_text), &e);
-        if (ns == NA_OK)
-            ns = na_nkey_from_seed(&c->key, seed, strlen(seed), &e);
-        na_free_secret(seed);
-        if (ns != NA_OK) {
-            snprintf(c->err, sizeof c->err, "natsauth: %s", e.msg);
-            return c->st;
-        }
-    }
+    if (!take_creds_text(c, creds_text))
+        return c->st;
     for (int attempt = 1; attempt <= TC_CONNECT_ATTEMPTS; attempt++) {
         size_t mark = ns_log_size(c->srv);
-        c->st = connect_once(c, creds_text != NULL, creds_path, name);
+        c->st = connect_once(c, a, name);
         if (c->st == NATS_OK)
             break;
         if (!c->zero_sig && !ns_wait_log_from(c->srv, mark, "Signature missing", 0))
             break;
-        printf("     %s: attempt %d: libnats dropped a signature starting with 0x00 "
-               "(nats.c < 3.8); retrying\n",
+        printf("     %s: attempt %d: a nonce signature started with 0x00, which libnats < 3.8 "
+               "drops; retrying\n",
                name, attempt);
     }
     return c->st;
 }
 
-natsStatus tc_connect_creds_file(tc_client *c, const char *path, const char *name)
+natsStatus tc_connect(tc_client *c, const char *creds_text, const char *creds_path,
+                      const char *name)
 {
-    char *text = tc_read_file(path);
-    if (!text) {
+    if (!creds_text && !creds_path) {
         c->st = NATS_ERR;
-        snprintf(c->err, sizeof c->err, "test: cannot read '%s'", path);
+        snprintf(c->err, sizeof c->err, "test: no credentials");
         return c->st;
     }
-    tc_connect(c, text, NULL, name);
-    na_wipe(text, strlen(text));
-    free(text);
-    return c->st;
+    return connect_retrying(c, creds_text,
+                            &(tc_auth){creds_text ? NULL : creds_path, NULL, NULL, NULL}, name);
+}
+
+natsStatus tc_connect_auth(tc_client *c, const char *creds_text, const char *user,
+                           const char *password, const char *token, const char *name)
+{
+    return connect_retrying(c, creds_text, &(tc_auth){NULL, user, password, token}, name);
+}
+
+natsStatus tc_connect_creds_file(tc_client *c, const char *path, const char *name)
+{
+    return tc_connect_auth_file(c, path, NULL, NULL, NULL, name);
 }
 
 void tc_close(tc_client *c)
@@ -266,75 +294,19 @@ char *tc_read_file(const char *path)
     return p;
 }
 
-/* ---- clients an auth callout decides on (tc_connect_auth) ------------------------------------ */
-
-static natsStatus connect_auth_once(tc_client *c, const char *user, const char *password,
-                                    const char *token, const char *name)
+natsStatus tc_connect_auth_file(tc_client *c, const char *creds_path, const char *user,
+                                const char *password, const char *token, const char *name)
 {
-    natsOptions *o = NULL;
-    natsStatus s;
-    c->err[0] = '\0';
-    c->zero_sig = false;
-    s = natsOptions_Create(&o);
-    if (s == NATS_OK)
-        s = natsOptions_SetURL(o, c->srv->url);
-    if (s == NATS_OK)
-        s = natsOptions_SetName(o, name);
-    if (s == NATS_OK)
-        s = natsOptions_SetTimeout(o, TC_CONNECT_TIMEOUT_MS);
-    if (s == NATS_OK)
-        s = natsOptions_SetAllowReconnect(o, false);
-    if (s == NATS_OK)
-        s = natsOptions_SetErrorHandler(o, cb_async_err, c);
-    if (s == NATS_OK && c->jwt)
-        s = natsOptions_SetUserCredentialsCallbacks(o, cb_jwt, c, cb_sign, c);
-    if (s == NATS_OK && user)
-        s = natsOptions_SetUserInfo(o, user, password ? password : "");
-    if (s == NATS_OK && token)
-        s = natsOptions_SetToken(o, token);
-    if (s == NATS_OK)
-        s = natsConnection_Connect(&c->nc, o);
-    if (s != NATS_OK) {
-        const char *t = nats_GetLastError(NULL);
-        c->nc = NULL;
-        snprintf(c->err, sizeof c->err, "%s: %s", natsStatus_GetText(s), t ? t : "");
-    }
-    natsOptions_Destroy(o);
-    return s;
-}
-
-natsStatus tc_connect_auth(tc_client *c, const char *creds_text, const char *user,
-                           const char *password, const char *token, const char *name)
-{
-    c->st = NATS_ERR;
-    c->err[0] = '\0';
-    free(c->jwt); /* a client connected before: its credentials */
-    c->jwt = NULL;
-    na_nkey_destroy(c->key);
-    c->key = NULL;
-    if (!c->srv) {
-        snprintf(c->err, sizeof c->err, "test: no server");
+    char *text = creds_path ? tc_read_file(creds_path) : NULL;
+    if (creds_path && !text) {
+        c->st = NATS_ERR;
+        snprintf(c->err, sizeof c->err, "test: cannot read '%s'", creds_path);
         return c->st;
     }
-    if (creds_text) {
-        char *seed = NULL;
-        na_err e = {0};
-        na_status ns = na_creds_parse(&c->jwt, &seed, creds_text, strlen(creds_text), &e);
-        if (ns == NA_OK)
-            ns = na_nkey_from_seed(&c->key, seed, strlen(seed), &e);
-        na_free_secret(seed);
-        if (ns != NA_OK) {
-            snprintf(c->err, sizeof c->err, "natsauth: %s", e.msg);
-            return c->st;
-        }
-    }
-    for (int attempt = 1; attempt <= TC_CONNECT_ATTEMPTS; attempt++) {
-        c->st = connect_auth_once(c, user, password, token, name);
-        if (c->st == NATS_OK || !c->zero_sig)
-            break;
-        printf("     %s: attempt %d: libnats would drop a signature starting with 0x00 "
-               "(nats.c < 3.8); retrying\n",
-               name, attempt);
+    tc_connect_auth(c, text, user, password, token, name);
+    if (text) {
+        na_wipe(text, strlen(text));
+        free(text);
     }
     return c->st;
 }

@@ -75,6 +75,11 @@ natsStatus tc_connect_creds_file(tc_client *c, const char *path, const char *nam
 natsStatus tc_connect_auth(tc_client *c, const char *creds_text, const char *user,
                            const char *password, const char *token, const char *name);
 
+/* tc_connect_auth with the text of the creds file at creds_path (NULL:
+ * none; the text is wiped after). c->err says so when it cannot be read. */
+natsStatus tc_connect_auth_file(tc_client *c, const char *creds_path, const char *user,
+                                const char *password, const char *token, const char *name);
+
 /* Close the connection and free everything (the key is wiped). */
 void tc_close(tc_client *c);
 
