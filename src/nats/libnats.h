@@ -46,6 +46,7 @@
     X(natsConnection_Publish)                                                                      \
     X(natsConnection_PublishRequest)                                                               \
     X(natsConnection_Request)                                                                      \
+    X(natsConnection_Status)                                                                       \
     X(natsConnection_QueueSubscribe)                                                               \
     X(natsConnection_Subscribe)                                                                    \
     X(natsConnection_SubscribeSync)                                                                \
