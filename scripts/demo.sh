@@ -26,30 +26,12 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=$ROOT/build
 DEMO=$ROOT/demo
 
-die() { printf 'demo.sh: error: %s\n' "$*" >&2; exit 1; }
-
-while [ $# -gt 0 ]; do
-    case $1 in
-        --build) [ $# -ge 2 ] || die "--build needs a directory"; BUILD=$2; shift 2 ;;
-        --dir)   [ $# -ge 2 ] || die "--dir needs a directory"; DEMO=$2; shift 2 ;;
-        -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-        *) die "unknown argument: $1 (try --help)" ;;
-    esac
-done
-
-NA=${NATSAUTH_BIN:-$BUILD/natsauth}
-case $NA in /*) ;; *) NA=$PWD/$NA ;; esac
-[ -x "$NA" ] || die "no natsauth binary at $NA (build first: cmake -S . -B build && cmake --build build)"
-
-NS=${NATS_SERVER_BIN:-}
-if [ -z "$NS" ]; then
-    for c in "$ROOT/.cache/nats-server/usr/sbin/nats-server" "$ROOT/.cache/nats-server/usr/bin/nats-server" \
-             "$(command -v nats-server 2>/dev/null || true)"; do
-        if [ -n "$c" ] && [ -x "$c" ]; then NS=$c; break; fi
-    done
-fi
-[ -n "$NS" ] && [ -x "$NS" ] || die "no nats-server (set NATS_SERVER_BIN, or run scripts/fetch-nats-server.sh)"
-case $NS in /*) ;; *) NS=$PWD/$NS ;; esac
+DEMO_NAME=demo.sh
+DEMO_HELP_LINES=2,23p
+# shellcheck source=scripts/lib-demo.sh
+. "$ROOT/scripts/lib-demo.sh"
+demo_args "$@"
+demo_find_bins
 
 umask 077 # the store and the creds hold seeds
 mkdir -p "$DEMO"
