@@ -505,6 +505,19 @@ static void *worker_main(void *arg)
 
 /* ---- watchdog ------------------------------------------------------------------------------ */
 
+/* Answer (with an error counted in timeouts) and free a list of jobs taken
+ * off the queue, each unless something answered it already. */
+static void answer_unqueued(na_callout *s, job *list, const char *reason)
+{
+    while (list) {
+        job *j = list;
+        list = j->next;
+        if (!atomic_exchange(&j->answered, true))
+            answer_unopened(s, j, OUT_TIMEOUT, reason);
+        job_free(j);
+    }
+}
+
 /* Answer every queued job past its deadline (the queue is in deadline
  * order: every job has the same deadline_ms) and every handler still
  * running past it. */
@@ -527,13 +540,7 @@ static void watchdog_sweep(na_callout *s)
     if (late && !s->head && s->busy == 0)
         pthread_cond_broadcast(&s->cv_idle);
     pthread_mutex_unlock(&s->mu);
-    while (late) {
-        job *j = late;
-        late = j->next;
-        if (!atomic_exchange(&j->answered, true))
-            answer_unopened(s, j, OUT_TIMEOUT, REASON_TIMEOUT);
-        job_free(j);
-    }
+    answer_unqueued(s, late, REASON_TIMEOUT);
     for (int i = 0; i < s->workers_started; i++) {
         slot *sl = &s->slots[i];
         pthread_mutex_lock(&sl->mu);
@@ -1135,13 +1142,7 @@ static void drain_requests(na_callout *s, int64_t at_ns)
     s->quit = true;
     pthread_cond_broadcast(&s->cv_work);
     pthread_mutex_unlock(&s->mu);
-    while (rest) {
-        job *j = rest;
-        rest = j->next;
-        if (!atomic_exchange(&j->answered, true))
-            answer_unopened(s, j, OUT_TIMEOUT, REASON_STOPPING);
-        job_free(j);
-    }
+    answer_unqueued(s, rest, REASON_STOPPING);
 }
 
 void na_callout_stop(na_callout *s, int drain_timeout_ms)
