@@ -97,6 +97,9 @@ typedef struct na_authreq {
     int64_t protocol;
     /* nats.client_tls (NULL strings as "" when the client did not use TLS) */
     const char *tls_version, *tls_cipher;
+    /* Lists are read from the claims: na_claims_count / na_claims_str_at on
+     * "nats.client_info.tags", "nats.server_id.tags", "nats.client_tls.certs"
+     * (PEM); "nats.client_tls.verified_chains" with na_claims_get_* paths. */
 } na_authreq;
 
 /* Open (when sealed), decode and check one request message:
