@@ -801,7 +801,9 @@ out:
 /* The first connect, retried for FIRST_CONNECT_WAIT_MS (the server may be
  * starting). An authorization refusal is retried a few times only: libnats
  * < 3.8 drops a nonce signature starting with 0x00, 1 connect in 256 with
- * a creds file, and the next attempt gets a new nonce. */
+ * a creds file, and the next attempt gets a new nonce. A TLS handshake
+ * failure is too: the server is up, and a certificate it does not accept
+ * or one we do not trust will not change by waiting. */
 static natsStatus connect_until(natsConnection **nc, natsOptions *no, int64_t end_ns)
 {
     natsStatus ns;
@@ -811,7 +813,8 @@ static natsStatus connect_until(natsConnection **nc, natsOptions *no, int64_t en
         if (ns == NATS_OK)
             return ns;
         *nc = NULL;
-        if (ns == NATS_CONNECTION_AUTH_FAILED || contains_ci(na_nl_last_error(), "authoriz")) {
+        if (ns == NATS_CONNECTION_AUTH_FAILED || ns == NATS_SSL_ERROR ||
+            contains_ci(na_nl_last_error(), "authoriz")) {
             if (++auth_fails >= AUTH_FAIL_ATTEMPTS)
                 return ns;
         } else if (mono_ns() >= end_ns) {

@@ -36,6 +36,11 @@
  *       server log carries our reason, not its own timeout), one more finds
  *       the queue (max_pending 1) full and is refused at once, and the late
  *       result is discarded
+ *   tls_options  a server with `tls { verify: true }` and certificates made
+ *       at test time with the openssl tool: a service whose tls_ca did not
+ *       sign the server's certificate refuses to start (the error names
+ *       the SSL failure), one with the right CA and a client certificate
+ *       serves TLS clients, and the handler sees nats.client_tls
  *
  * No timing assertions: "answered by the watchdog" is shown by the reason
  * in the server's log and by a client connect timeout (3 s) shorter than
@@ -57,6 +62,7 @@
 #include <netinet/in.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -328,29 +334,38 @@ typedef struct env {
     bool up;
 } env;
 
-/* Server (config mode, auth timeout 4 s) and service (2 workers unless
- * workers says otherwise; deadline_ms 0 = default). */
-static bool env_start(env *e, const char *prefix, bool with_xkey, bool monitor, int workers,
-                      int deadline_ms, int max_pending)
+/* Keys, handler context, log and temp dir (no server yet). */
+static bool env_init(env *e, const char *prefix, bool with_xkey)
 {
-    char conf[2048], xline[128] = "", http[64] = "";
     memset(e, 0, sizeof *e);
     pthread_mutex_init(&e->log.mu, NULL);
     hctx_init(&e->h, "APP", "OTHER", "NOWHERE");
     NA(na_nkey_create(&e->issuer, NA_NKEY_ACCOUNT, &g_err));
-    if (with_xkey) {
+    if (with_xkey)
         NA(na_nkey_create(&e->xkey, NA_NKEY_CURVE, &g_err));
-        snprintf(xline, sizeof xline, "    xkey: %s\n", na_nkey_public(e->xkey));
-    }
     if (ns_init(&e->srv, prefix) != 0) {
         CHECKF(0, "no nats-server: integration tests need one (see above)");
         goto fail;
     }
+    return true;
+fail:
+    return false;
+}
+
+/* The config-mode server (auth timeout 4 s; extra_conf, when not NULL, is
+ * added to its config) and the service options that reach it (2 workers,
+ * default deadline and queue). */
+static bool env_server(env *e, bool monitor, const char *extra_conf)
+{
+    char conf[4096], xline[128] = "", http[64] = "";
+    if (e->xkey)
+        snprintf(xline, sizeof xline, "    xkey: %s\n", na_nkey_public(e->xkey));
     if (monitor) {
         e->http_port = ns_free_port();
         snprintf(http, sizeof http, "http: 127.0.0.1:%d\n", e->http_port);
     }
     snprintf(conf, sizeof conf,
+             "%s"
              "%s"
              "accounts {\n"
              "  AUTH { users: [ { user: auth, password: \"%s\" } ] }\n"
@@ -368,22 +383,20 @@ static bool env_start(env *e, const char *prefix, bool with_xkey, bool monitor, 
              "%s"
              "  }\n"
              "}\n",
-             http, AUTH_PW, na_nkey_public(e->issuer), xline);
+             http, extra_conf ? extra_conf : "", AUTH_PW, na_nkey_public(e->issuer), xline);
     if (ns_start(&e->srv, conf) != 0) {
         CHECKF(0, "nats-server did not start (log above)");
-        goto fail;
+        return false;
     }
     e->o.url = e->srv.url;
-    if (with_xkey) { /* and a URL list whose first server is not there */
+    if (e->xkey) { /* and a URL list whose first server is not there */
         snprintf(e->urls, sizeof e->urls, "nats://127.0.0.1:%d,%s", ns_free_port(), e->srv.url);
         e->o.url = e->urls;
     }
     e->o.user = "auth";
     e->o.password = AUTH_PW;
     e->o.name = "natsauth-callout-test";
-    e->o.workers = workers ? workers : 2;
-    e->o.deadline_ms = deadline_ms;
-    e->o.max_pending = max_pending;
+    e->o.workers = 2;
     e->o.stats_subject = STATS_SUBJECT;
     e->o.conf.issuer = e->issuer;
     e->o.conf.xkey = e->xkey;
@@ -391,6 +404,20 @@ static bool env_start(env *e, const char *prefix, bool with_xkey, bool monitor, 
     e->o.handler_ud = &e->h;
     e->o.logger = log_capture;
     e->o.logger_ud = &e->log;
+    return true;
+}
+
+/* Server (config mode, auth timeout 4 s) and service (2 workers unless
+ * workers says otherwise; deadline_ms 0 = default). */
+static bool env_start(env *e, const char *prefix, bool with_xkey, bool monitor, int workers,
+                      int deadline_ms, int max_pending)
+{
+    if (!env_init(e, prefix, with_xkey) || !env_server(e, monitor, NULL))
+        return false;
+    if (workers)
+        e->o.workers = workers;
+    e->o.deadline_ms = deadline_ms;
+    e->o.max_pending = max_pending;
     NA(na_callout_start(&e->svc, &e->o, &g_err));
     e->up = true;
     return true;
@@ -1368,20 +1395,329 @@ fail:
     env_stop(&e);
 }
 
+/* ---- 9. TLS ------------------------------------------------------------------------- */
+
+/* A throwaway PKI made at test time with the openssl command-line tool:
+ * our CA signs the server's certificate (IP SAN 127.0.0.1) and one client
+ * certificate; a second CA signs nothing we use. */
+typedef struct tls_files {
+    char ca[NS_PATH_MAX + 32], other_ca[NS_PATH_MAX + 32];
+    char server_cert[NS_PATH_MAX + 32], server_key[NS_PATH_MAX + 32];
+    char client_cert[NS_PATH_MAX + 32], client_key[NS_PATH_MAX + 32];
+} tls_files;
+
+/* Extensions for each kind of certificate; openssl reads no system config. */
+#define TLS_OPENSSL_CNF                                                                            \
+    "[req]\n"                                                                                      \
+    "distinguished_name = dn\n"                                                                    \
+    "prompt = no\n"                                                                                \
+    "[dn]\n"                                                                                       \
+    "CN = natsauth test\n"                                                                         \
+    "[ca_ext]\n"                                                                                   \
+    "basicConstraints = critical,CA:TRUE\n"                                                        \
+    "keyUsage = critical,keyCertSign,cRLSign\n"                                                    \
+    "subjectKeyIdentifier = hash\n"                                                                \
+    "[server_ext]\n"                                                                               \
+    "basicConstraints = critical,CA:FALSE\n"                                                       \
+    "keyUsage = critical,digitalSignature\n"                                                       \
+    "extendedKeyUsage = serverAuth\n"                                                              \
+    "subjectAltName = IP:127.0.0.1\n"                                                              \
+    "[client_ext]\n"                                                                               \
+    "basicConstraints = critical,CA:FALSE\n"                                                       \
+    "keyUsage = critical,digitalSignature\n"                                                       \
+    "extendedKeyUsage = clientAuth\n"
+
+/* The openssl binary on PATH (into bin); false if there is none. */
+static bool openssl_find(char *bin, size_t cap)
+{
+    const char *path = getenv("PATH");
+    char dirs[4096];
+    snprintf(dirs, sizeof dirs, "%s", path && *path ? path : "/usr/bin:/bin");
+    for (char *save = NULL, *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+        snprintf(bin, cap, "%s/openssl", d);
+        if (access(bin, X_OK) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Run openssl with argv (argv[0] is replaced by bin) in dir, umask 077 so
+ * every file it writes is 0600; its output goes to <dir>/openssl.log. */
+static bool openssl_run(const char *bin, const char *dir, char *argv[])
+{
+    char log[NS_PATH_MAX + 16];
+    int status = 0;
+    pid_t pid;
+    snprintf(log, sizeof log, "%s/openssl.log", dir);
+    argv[0] = (char *)bin;
+    pid = fork();
+    if (pid == 0) {
+        int fd, in;
+        umask(077);
+        fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+        in = open("/dev/null", O_RDONLY);
+        if (fd < 0 || in < 0 || chdir(dir) != 0)
+            _exit(126);
+        dup2(in, 0);
+        dup2(fd, 1);
+        dup2(fd, 2);
+        execv(bin, argv);
+        _exit(127);
+    }
+    if (pid < 0)
+        return false;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+/* A self-signed CA: <name>.pem, <name>.key. */
+static bool make_ca(const char *bin, const char *dir, const char *name, const char *cn)
+{
+    char key[64], pem[64], subj[96];
+    snprintf(key, sizeof key, "%s.key", name);
+    snprintf(pem, sizeof pem, "%s.pem", name);
+    snprintf(subj, sizeof subj, "/CN=%s", cn);
+    /* one option and its value per line */
+    /* clang-format off */
+    char *argv[] = {"openssl", "req", "-x509", "-nodes",
+                    "-config", "tls.cnf",
+                    "-extensions", "ca_ext",
+                    "-newkey", "ec",
+                    "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                    "-keyout", key,
+                    "-out", pem,
+                    "-days", "2",
+                    "-subj", subj,
+                    NULL};
+    /* clang-format on */
+    return openssl_run(bin, dir, argv);
+}
+
+/* A key and certificate <name>.key, <name>.pem signed by ca.pem with the
+ * extensions of section ext. */
+static bool make_leaf(const char *bin, const char *dir, const char *name, const char *cn,
+                      const char *ext, const char *serial)
+{
+    char key[64], csr[64], pem[64], subj[96];
+    snprintf(key, sizeof key, "%s.key", name);
+    snprintf(csr, sizeof csr, "%s.csr", name);
+    snprintf(pem, sizeof pem, "%s.pem", name);
+    snprintf(subj, sizeof subj, "/CN=%s", cn);
+    /* one option and its value per line */
+    /* clang-format off */
+    char *req[] = {"openssl", "req", "-new", "-nodes",
+                   "-config", "tls.cnf",
+                   "-newkey", "ec",
+                   "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                   "-keyout", key,
+                   "-out", csr,
+                   "-subj", subj,
+                   NULL};
+    char *sign[] = {"openssl", "x509", "-req",
+                    "-in", csr,
+                    "-CA", "ca.pem",
+                    "-CAkey", "ca.key",
+                    "-set_serial", (char *)serial,
+                    "-days", "1",
+                    "-extfile", "tls.cnf",
+                    "-extensions", (char *)ext,
+                    "-out", pem,
+                    NULL};
+    /* clang-format on */
+    return openssl_run(bin, dir, req) && openssl_run(bin, dir, sign);
+}
+
+static bool make_pki(const char *dir, tls_files *f)
+{
+    char bin[NS_PATH_MAX + 16], log[NS_PATH_MAX + 16];
+    char *text;
+    if (!openssl_find(bin, sizeof bin)) {
+        CHECKF(0, "no openssl on PATH: the TLS case makes its certificates with it");
+        return false;
+    }
+    snprintf(f->ca, sizeof f->ca, "%s/ca.pem", dir);
+    snprintf(f->other_ca, sizeof f->other_ca, "%s/other.pem", dir);
+    snprintf(f->server_cert, sizeof f->server_cert, "%s/server.pem", dir);
+    snprintf(f->server_key, sizeof f->server_key, "%s/server.key", dir);
+    snprintf(f->client_cert, sizeof f->client_cert, "%s/client.pem", dir);
+    snprintf(f->client_key, sizeof f->client_key, "%s/client.key", dir);
+    if (make_ca(bin, dir, "ca", "natsauth test CA") &&
+        make_ca(bin, dir, "other", "natsauth other CA") &&
+        make_leaf(bin, dir, "server", "127.0.0.1", "server_ext", "2") &&
+        make_leaf(bin, dir, "client", "natsauth-callout-client", "client_ext", "3"))
+        return true;
+    snprintf(log, sizeof log, "%s/openssl.log", dir);
+    text = tc_read_file(log);
+    CHECKF(0, "openssl could not make the test certificates:\n%s", text ? text : "(no log)");
+    free(text);
+    return false;
+}
+
+/* What the handler saw of the good client's TLS (nats.client_tls). */
+typedef struct tls_seen {
+    hctx *h;
+    pthread_mutex_t mu;
+    char version[64], cipher[128];
+} tls_seen;
+
+static na_status tls_handler(void *ud, const na_authreq *req, na_callout_grant *g, na_err *err)
+{
+    tls_seen *t = ud;
+    if (strcmp(req->token, TOK_GOOD) == 0) {
+        pthread_mutex_lock(&t->mu);
+        snprintf(t->version, sizeof t->version, "%s", req->tls_version);
+        snprintf(t->cipher, sizeof t->cipher, "%s", req->tls_cipher);
+        pthread_mutex_unlock(&t->mu);
+    }
+    return test_handler(t->h, req, g, err);
+}
+
+/* One connect attempt over TLS trusting our CA, with the client
+ * certificate when with_cert; why says what failed. */
+static natsStatus tls_connect(natsConnection **nc, const ns_server *srv, const tls_files *f,
+                              bool with_cert, const char *token, char *why, size_t cap)
+{
+    natsOptions *o = NULL;
+    natsStatus s = natsOptions_Create(&o);
+    *nc = NULL;
+    if (s == NATS_OK)
+        s = natsOptions_SetURL(o, srv->url);
+    if (s == NATS_OK)
+        s = natsOptions_SetName(o, "tls-client");
+    if (s == NATS_OK)
+        s = natsOptions_SetTimeout(o, TC_CONNECT_TIMEOUT_MS);
+    if (s == NATS_OK)
+        s = natsOptions_SetAllowReconnect(o, false);
+    if (s == NATS_OK)
+        s = natsOptions_SetSecure(o, true);
+    if (s == NATS_OK)
+        s = natsOptions_LoadCATrustedCertificates(o, f->ca);
+    if (s == NATS_OK && with_cert)
+        s = natsOptions_LoadCertificatesChain(o, f->client_cert, f->client_key);
+    if (s == NATS_OK && token)
+        s = natsOptions_SetToken(o, token);
+    if (s == NATS_OK)
+        s = natsConnection_Connect(nc, o);
+    if (s != NATS_OK) {
+        snprintf(why, cap, "%s (%s)", natsStatus_GetText(s), nats_GetLastError(NULL));
+        *nc = NULL;
+    }
+    natsOptions_Destroy(o);
+    return s;
+}
+
+/* A server with `tls { verify: true }`: a service trusting another CA
+ * refuses to start and says why; with our CA and a client certificate it
+ * serves, and a TLS client with the good token gets in through it (the
+ * handler sees the client's TLS version and cipher). */
+TEST(tls_options)
+{
+    env e = {.up = false};
+    tls_files f;
+    tls_seen seen = {.h = NULL};
+    char tls_conf[6 * NS_PATH_MAX], why[512] = "";
+    natsConnection *good = NULL, *bad = NULL, *certless = NULL;
+    na_callout *wrong = NULL;
+    na_callout_opts o;
+    na_callout_counters c;
+    na_err err = {0};
+    char *js = NULL;
+    natsStatus ns;
+    pthread_mutex_init(&seen.mu, NULL);
+    if (!env_init(&e, "natsauth-callout-tls", false))
+        goto fail;
+    if (ns_write_file(&e.srv, "tls.cnf", TLS_OPENSSL_CNF, 0600, NULL, 0) != 0 ||
+        !make_pki(e.srv.dir, &f))
+        goto fail;
+    snprintf(tls_conf, sizeof tls_conf,
+             "tls {\n"
+             "  cert_file: \"%s\"\n"
+             "  key_file: \"%s\"\n"
+             "  ca_file: \"%s\"\n"
+             "  verify: true\n"
+             "  timeout: 2\n"
+             "}\n",
+             f.server_cert, f.server_key, f.ca);
+    if (!env_server(&e, false, tls_conf))
+        goto fail;
+    seen.h = &e.h;
+    e.o.handler = tls_handler;
+    e.o.handler_ud = &seen;
+    e.o.tls_cert = f.client_cert;
+    e.o.tls_key = f.client_key;
+
+    /* a CA that did not sign the server's certificate: no start */
+    o = e.o;
+    o.tls_ca = f.other_ca;
+    CHECK(na_callout_start(&wrong, &o, &err) != NA_OK && wrong == NULL);
+    CHECKF(tc_contains_ci(err.msg, "ssl") || tc_contains_ci(err.msg, "tls") ||
+               tc_contains_ci(err.msg, "certificate"),
+           "the error does not name TLS or the certificate: '%s'", err.msg);
+
+    e.o.tls_ca = f.ca;
+    NA(na_callout_start(&e.svc, &e.o, &g_err));
+    e.up = true;
+    CHECKF(tls_connect(&good, &e.srv, &f, true, TOK_GOOD, why, sizeof why) == NATS_OK,
+           "good token over TLS: %s", why);
+    ns = tls_connect(&bad, &e.srv, &f, true, "tok-bad", why, sizeof why);
+    CHECKF(ns != NATS_OK && tc_contains_ci(why, "Authorization Violation"),
+           "bad token over TLS: want an authorization violation, got %s",
+           ns == NATS_OK ? "a connection" : why);
+    /* the server demands a client certificate: a client without one is
+     * turned away before any authorization request (so the service, which
+     * connected, presented tls_cert) */
+    ns = tls_connect(&certless, &e.srv, &f, false, TOK_GOOD, why, sizeof why);
+    CHECKF(ns != NATS_OK, "a TLS client without a certificate connected to a verify server");
+    c = wait_counted(e.svc, 2);
+    CHECKF(c.requests == 2 && c.allowed == 1 && c.denied == 1 && c.errors == 0,
+           "requests %llu allowed %llu denied %llu errors %llu", (unsigned long long)c.requests,
+           (unsigned long long)c.allowed, (unsigned long long)c.denied,
+           (unsigned long long)c.errors);
+    pthread_mutex_lock(&seen.mu);
+    CHECKF(seen.version[0] && seen.cipher[0], "client_tls in the request: version '%s' cipher '%s'",
+           seen.version, seen.cipher);
+    pthread_mutex_unlock(&seen.mu);
+
+    /* na_callout_stats_fetch connects with the same TLS files */
+    CHECKF(na_callout_stats_fetch(&js, &e.o, 3000, &err) == NA_OK && js &&
+               strstr(js, "\"allowed\":1") != NULL,
+           "stats over TLS: %s", js ? js : err.msg);
+    if (tl_case_failed && e.log.text)
+        fprintf(stderr, "service log:\n%s", e.log.text);
+fail:
+    na_free(js);
+    na_callout_stop(wrong, 0);
+    natsConnection_Destroy(good);
+    natsConnection_Destroy(bad);
+    natsConnection_Destroy(certless);
+    env_stop(&e);
+    pthread_mutex_destroy(&seen.mu);
+}
+
+/* A case named on the command line runs alone (all of them otherwise). */
+#define RUN_SELECTED(name)                                                                         \
+    do {                                                                                           \
+        if (!only || strcmp(only, #name) == 0)                                                     \
+            RUN(name);                                                                             \
+    } while (0)
+
 int main(int argc, char **argv)
 {
     int rc;
+    const char *only = argc == 2 ? argv[1] : NULL;
     if (argc == 4 && strcmp(argv[1], "--replica") == 0)
         return replica_main(argv[2], argv[3]);
     setvbuf(stdout, NULL, _IOLBF, 0);
-    RUN(config_mode_plain);
-    RUN(config_mode_xkey);
-    RUN(bad_requests);
-    RUN(operator_mode);
-    RUN(drain_on_stop);
-    RUN(fault_server_restart);
-    RUN(fault_replica_killed);
-    RUN(fault_hung_handler);
+    RUN_SELECTED(config_mode_plain);
+    RUN_SELECTED(config_mode_xkey);
+    RUN_SELECTED(bad_requests);
+    RUN_SELECTED(operator_mode);
+    RUN_SELECTED(drain_on_stop);
+    RUN_SELECTED(fault_server_restart);
+    RUN_SELECTED(fault_replica_killed);
+    RUN_SELECTED(fault_hung_handler);
+    RUN_SELECTED(tls_options);
     rc = DONE();
     nats_CloseAndWait(5000);
     return rc;
