@@ -22,7 +22,10 @@
  *
  * Cost: one ed25519 verify per request, two signs per answer, one box open
  * and one seal (with the xcache: no scalar multiplication). The request is
- * parsed once; its fields are borrowed from that tree.
+ * parsed once; its fields are borrowed from that tree. The user key is
+ * checked once per answer; a grant's user template is copied shallowly
+ * (only what the answer changes), and the response is built on its tree
+ * directly (the user JWT we just wrote needs no UTF-8 check).
  */
 #include <ctype.h>
 #include <pthread.h>
@@ -805,18 +808,55 @@ static na_status expand_list(json_t *list, const na_authreq *req, const na_callo
     return NA_OK;
 }
 
+static bool has_template(const json_t *list)
+{
+    size_t i;
+    const json_t *v;
+    json_array_foreach(list, i, v)
+    {
+        const char *s = json_string_value(v);
+        if (s && strstr(s, "{{"))
+            return true;
+    }
+    return false;
+}
+
+/* Replace obj[key] (an object or array shared with the grant's template) by
+ * a shallow copy of its own, which this answer may change. */
+static json_t *own_copy(json_t *obj, const char *key, json_t *shared)
+{
+    json_t *mine = json_copy(shared);
+    if (!mine || json_object_set_new(obj, key, mine) != 0)
+        return NULL;
+    return mine;
+}
+
+/* Expand the permission lists of u's "nats" (an object u owns). A list with
+ * a template, and its pub/sub object, are copied first: the rest of the
+ * tree may be shared with the grant's template, which stays unchanged. */
 static na_status expand_permissions(na_claims *u, const na_authreq *req, const na_callout_grant *g,
                                     const char *account, na_err *err)
 {
     static const char *const dirs[] = {"pub", "sub"}, *const kinds[] = {"allow", "deny"};
     json_t *n = claims_nats(u);
-    for (size_t d = 0; d < 2; d++)
+    for (size_t d = 0; d < 2; d++) {
+        json_t *dir = json_object_get(n, dirs[d]);
+        bool owned = false;
         for (size_t k = 0; k < 2; k++) {
-            json_t *list = json_object_get(json_object_get(n, dirs[d]), kinds[k]);
-            na_status st = json_is_array(list) ? expand_list(list, req, g, account, err) : NA_OK;
+            json_t *list = json_object_get(dir, kinds[k]);
+            na_status st;
+            if (!json_is_array(list) || !has_template(list))
+                continue;
+            if (!owned && !(dir = own_copy(n, dirs[d], dir)))
+                return na_fail(err, NA_ENOMEM, "out of memory");
+            owned = true;
+            if (!(list = own_copy(dir, kinds[k], list)))
+                return na_fail(err, NA_ENOMEM, "out of memory");
+            st = expand_list(list, req, g, account, err);
             if (st != NA_OK)
                 return st;
         }
+    }
     return NA_OK;
 }
 
@@ -840,14 +880,80 @@ static na_status check_user(const na_claims *u, int64_t now, na_err *err)
     return st;
 }
 
-static na_status set_or_unset(na_claims *c, const char *path, const char *v, na_err *err)
+/* obj[key] = v, or no key when v is NULL or "". What na_claims_set_str and
+ * na_claims_unset do for a string field, without the path walk and schema
+ * lookup (every field set here is a string field of the user schema). */
+static na_status set_or_unset(json_t *obj, const char *key, const char *path, const char *v,
+                              na_err *err)
 {
-    return v && *v ? na_claims_set_str(c, path, v, err) : na_claims_unset(c, path, err);
+    json_t *s;
+    if (!v || !*v) {
+        json_object_del(obj, key);
+        return NA_OK;
+    }
+    s = json_string(v);
+    if (!s)
+        return na_fail(err, NA_EINVAL, "value for '%.100s' is not valid (UTF-8 required)", path);
+    if (json_object_set_new(obj, key, s) != 0)
+        return na_fail(err, NA_ENOMEM, "out of memory");
+    return NA_OK;
 }
 
-/* The user JWT for req->user_nkey from grant g (new token, na_free). */
-static na_status user_jwt(char **out, const na_authreq *req, const na_callout_conf *conf,
-                          int64_t now, const na_callout_grant *g, na_err *err)
+/* The user claims for one answer from the grant's template, for subject
+ * user_nkey (a checked user key). Only the root and "nats" are copied
+ * (shallow): the permission lists a template expands are copied when they
+ * are (expand_permissions); everything else is shared, read-only, with the
+ * template, so a grant's template costs no deep copy per answer (jansson's
+ * reference counts are atomic: a template shared by threads stays safe). */
+static na_status user_from_template(na_claims **out, const na_claims *tmpl, const char *user_nkey,
+                                    na_err *err)
+{
+    na_claims *u = calloc(1, sizeof *u);
+    json_t *root = json_copy(tmpl->root), *nats = json_object_get(tmpl->root, "nats");
+    json_t *sub = json_string_nocheck(user_nkey);
+    *out = NULL;
+    if (!u || !root || !sub || (json_is_object(nats) && !own_copy(root, "nats", nats)) ||
+        json_object_set_new(root, "sub", sub) != 0) {
+        free(u);
+        json_decref(root);
+        return na_fail(err, NA_ENOMEM, "out of memory");
+    }
+    u->type = NA_CLAIMS_USER;
+    u->root = root;
+    memcpy(u->sub_ok, user_nkey, NA_NKEY_PUBLIC_LEN + 1); /* encode need not decode it again */
+    *out = u;
+    return NA_OK;
+}
+
+/* Sets the user JWT's fields from the placement and the grant. */
+static na_status user_fields(na_claims *u, const placement *pl, const na_callout_conf *conf,
+                             const na_callout_grant *g, int64_t now, na_err *err)
+{
+    json_t *root = u->root, *nats = claims_nats(u), *exp;
+    na_status st = set_or_unset(root, "name", "name", g->name, err);
+    if (st == NA_OK)
+        st = set_or_unset(root, "aud", "aud", pl->aud, err);
+    if (st == NA_OK && *pl->issuer_account && !json_is_object(nats)) {
+        nats = json_object();
+        if (!nats || json_object_set_new(root, "nats", nats) != 0)
+            return na_fail(err, NA_ENOMEM, "out of memory");
+    }
+    if (st == NA_OK && json_is_object(nats))
+        st = set_or_unset(nats, "issuer_account", "nats.issuer_account", pl->issuer_account,
+                          err);
+    if (st != NA_OK)
+        return st;
+    exp = json_integer(user_expiry(conf, g, now));
+    if (!exp || json_object_set_new(root, "exp", exp) != 0)
+        return na_fail(err, NA_ENOMEM, "out of memory");
+    return NA_OK;
+}
+
+/* The user JWT for req->user_nkey from grant g (new token, na_free).
+ * user_ok: req->user_nkey is a user public key (checked by the caller). */
+static na_status user_jwt(char **out, const na_authreq *req, bool user_ok,
+                          const na_callout_conf *conf, int64_t now, const na_callout_grant *g,
+                          na_err *err)
 {
     placement pl = {0};
     na_claims *u = NULL;
@@ -857,7 +963,7 @@ static na_status user_jwt(char **out, const na_authreq *req, const na_callout_co
         !array_terminated(g->name, sizeof g->name) ||
         !array_terminated(g->issuer_account, sizeof g->issuer_account))
         return na_fail(err, NA_EINVAL, "grant has a string that is not terminated");
-    if (!na_nkey_is_public(req->user_nkey, NA_NKEY_USER))
+    if (!user_ok)
         return na_fail(err, NA_EINVAL, "request user_nkey is not a user public key");
     if (g->signer &&
         (na_nkey_type_of(g->signer) != NA_NKEY_ACCOUNT || !na_nkey_has_seed(g->signer)))
@@ -875,18 +981,10 @@ static na_status user_jwt(char **out, const na_authreq *req, const na_callout_co
     if (st != NA_OK)
         return st;
 
-    st = g->user ? na_claims_clone(&u, g->user, err)
+    st = g->user ? user_from_template(&u, g->user, req->user_nkey, err)
                  : na_claims_create(&u, NA_CLAIMS_USER, req->user_nkey, err);
-    if (st == NA_OK && g->user)
-        st = na_claims_set_str(u, "sub", req->user_nkey, err);
     if (st == NA_OK)
-        st = set_or_unset(u, "name", g->name, err);
-    if (st == NA_OK)
-        st = set_or_unset(u, "aud", pl.aud, err);
-    if (st == NA_OK)
-        st = set_or_unset(u, "nats.issuer_account", pl.issuer_account, err);
-    if (st == NA_OK)
-        st = na_claims_set_expires(u, user_expiry(conf, g, now), err);
+        st = user_fields(u, &pl, conf, g, now, err);
     if (st == NA_OK)
         st = expand_permissions(u, req, g, pl.account, err);
     if (st == NA_OK)
@@ -943,16 +1041,32 @@ static na_status check_conf(const na_callout_conf *conf, na_err *err)
     return NA_OK;
 }
 
-/* The signed response token (new, na_free) carrying jwt or error. */
-static na_status response_token(char **out, const na_authreq *req, const na_callout_conf *conf,
-                                int64_t now, const char *jwt, const char *error, na_err *err)
+/* obj[key] = a new string v; v known to be UTF-8 when trusted (a token we
+ * wrote), else checked the way na_claims_set_str does. */
+static na_status put_str(json_t *obj, const char *key, const char *path, const char *v,
+                         bool trusted, na_err *err)
+{
+    json_t *s = trusted ? json_string_nocheck(v) : json_string(v);
+    if (!s)
+        return na_fail(err, NA_EINVAL, "value for '%.100s' is not valid (UTF-8 required)", path);
+    if (json_object_set_new(obj, key, s) != 0)
+        return na_fail(err, NA_ENOMEM, "out of memory");
+    return NA_OK;
+}
+
+/* The signed response token (new, na_free) carrying jwt or error. Fields
+ * are set on the tree directly: all are strings of the response schema.
+ * user_ok: req->user_nkey is a user public key. */
+static na_status response_token(char **out, const na_authreq *req, bool user_ok,
+                                const na_callout_conf *conf, int64_t now, const char *jwt,
+                                const char *error, na_err *err)
 {
     na_claims *c = NULL;
     na_nkey *fresh = NULL;
     const char *sub = req->user_nkey;
     na_status st = NA_OK;
     *out = NULL;
-    if (!sub || !na_nkey_is_public(sub, NA_NKEY_USER)) {
+    if (!user_ok) {
         /* the server matches the subject against the key it made; with no
          * readable one, any user key carries the error just as well */
         st = na_nkey_create(&fresh, NA_NKEY_USER, err);
@@ -961,12 +1075,13 @@ static na_status response_token(char **out, const na_authreq *req, const na_call
     if (st == NA_OK)
         st = na_claims_create(&c, NA_CLAIMS_AUTH_RESPONSE, sub, err);
     if (st == NA_OK && req->server_id && *req->server_id)
-        st = na_claims_set_audience(c, req->server_id, err);
+        st = put_str(c->root, "aud", "aud", req->server_id, false, err);
     if (st == NA_OK)
-        st = jwt ? na_claims_set_str(c, "nats.jwt", jwt, err)
-                 : na_claims_set_str(c, "nats.error", error, err);
+        st = jwt ? put_str(claims_nats(c), "jwt", "nats.jwt", jwt, true, err)
+                 : put_str(claims_nats(c), "error", "nats.error", error, false, err);
     if (st == NA_OK && conf->issuer_account && *conf->issuer_account)
-        st = na_claims_set_str(c, "nats.issuer_account", conf->issuer_account, err);
+        st = put_str(claims_nats(c), "issuer_account", "nats.issuer_account",
+                     conf->issuer_account, false, err);
     if (st == NA_OK)
         st = na_claims_encode(c, out, conf->issuer, now, err);
     na_claims_destroy(c);
@@ -990,7 +1105,7 @@ na_status na_callout_respond(uint8_t **out, size_t *out_len, const na_authreq *r
 {
     char *ujwt = NULL, *tok = NULL;
     char text[REASON_MAX + 1];
-    bool refused = true;
+    bool refused = true, user_ok;
     na_status st;
 
     if (denied)
@@ -1007,9 +1122,11 @@ na_status na_callout_respond(uint8_t **out, size_t *out_len, const na_authreq *r
     if (answer_sealed(req, conf) && !conf->xkey)
         return na_fail(err, NA_EINVAL, "the request was sealed but no xkey is configured");
 
+    /* one check of the user key serves the user JWT and the response */
+    user_ok = req->user_nkey && na_nkey_is_public(req->user_nkey, NA_NKEY_USER);
     if (grant && req->valid) {
         na_err gerr = {0};
-        if (user_jwt(&ujwt, req, conf, now, grant, &gerr) == NA_OK) {
+        if (user_jwt(&ujwt, req, user_ok, conf, now, grant, &gerr) == NA_OK) {
             refused = false;
         } else if (err) {
             *err = gerr; /* the answer says only "not authorized"; the why is local */
@@ -1020,7 +1137,7 @@ na_status na_callout_respond(uint8_t **out, size_t *out_len, const na_authreq *r
         if (!text[0]) /* Go refuses a response with neither jwt nor error */
             strcpy(text, "not authorized");
     }
-    st = response_token(&tok, req, conf, now, ujwt, refused ? text : NULL, err);
+    st = response_token(&tok, req, user_ok, conf, now, ujwt, refused ? text : NULL, err);
     if (st != NA_OK)
         goto out;
     if (answer_sealed(req, conf)) {

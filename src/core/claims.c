@@ -852,20 +852,22 @@ static const field f_claims_data[] = {
 };
 static const schema S_CLAIMS_DATA = {"ClaimsData", f_claims_data, 8};
 
-/* jti = base32(SHA-512/256(json(ClaimsData with jti ""))), unknown fields excluded */
-static na_status compute_jti(const na_claims *c, char out[53], na_err *err)
+/* jti = base32(SHA-512/256(json(ClaimsData with jti ""))), unknown fields
+ * excluded. b is the caller's scratch buffer (left empty, its memory kept
+ * for the payload: one allocation per encode instead of two). */
+static na_status compute_jti(const na_claims *c, na_buf *b, char out[53], na_err *err)
 {
-    na_buf b;
     uint8_t h[32];
     na_status st;
     /* the caller removed "jti" from root; ClaimsData's fields only */
-    na_buf_init(&b, NA_JWT_MAX_TOKEN);
-    st = schema_write_fields(&b, &S_CLAIMS_DATA, c->root, false, err);
-    if (st == NA_OK && na_sha512_256(h, b.p, b.len) != 0)
+    st = schema_write_fields(b, &S_CLAIMS_DATA, c->root, false, err);
+    if (st == NA_OK && na_sha512_256(h, b->p, b->len) != 0)
         st = na_fail(err, NA_EINVAL, "SHA-512/256 is not available in libcrypto");
-    na_buf_release(&b);
-    if (st == NA_OK)
+    if (st == NA_OK) {
         na_b32_encode(out, h, sizeof h);
+        b->len = 0;
+        b->p[0] = '\0';
+    }
     return st;
 }
 
@@ -950,9 +952,10 @@ na_status na_claims_encode(na_claims *c, char **jwt, const na_nkey *signer, int6
     /* a top-level "type" marks a v1 payload (decode would then verify the
      * v2 signature as v1 and fail); Go's v2 structs have no such field */
     json_object_del(c->root, "type");
-    st = compute_jti(c, jti, err);
+    na_buf_init(&b, NA_JWT_MAX_TOKEN);
+    st = compute_jti(c, &b, jti, err);
     if (st != NA_OK)
-        return st;
+        goto out;
     json_object_set_new(c->root, "jti", json_string(jti));
     nats = claims_nats(c);
     if (c->type != NA_CLAIMS_GENERIC) {
@@ -966,7 +969,6 @@ na_status na_claims_encode(na_claims *c, char **jwt, const na_nkey *signer, int6
         json_object_set_new(nats, "version", json_integer(2));
     }
 
-    na_buf_init(&b, NA_JWT_MAX_TOKEN);
     st = claims_write(c, &b, err);
     if (st != NA_OK)
         goto out;
@@ -1049,7 +1051,7 @@ na_status claims_decode(na_claims **out, const char *token, size_t len, int64_t 
 {
     const char *d1, *d2;
     size_t hlen, plen, slen;
-    uint8_t *payload = NULL;
+    uint8_t *payload = NULL, small[2048];
     uint8_t sig[NA_NKEY_SIG_LEN + 3];
     long n;
     bool alg_v1 = false;
@@ -1077,7 +1079,9 @@ na_status claims_decode(na_claims **out, const char *token, size_t len, int64_t 
     st = check_header(token, hlen, &alg_v1, err);
     if (st != NA_OK)
         return st;
-    payload = malloc(plen + 1);
+    /* a usual payload (an authorization request is ~1 KB) is decoded on the
+     * stack: a heap block of that size costs glibc a fastbin sweep */
+    payload = plen + 1 <= sizeof small ? small : malloc(plen + 1);
     if (!payload)
         return na_fail(err, NA_ENOMEM, "out of memory");
     n = na_b64url_decode(payload, plen + 1, d1 + 1, plen);
@@ -1135,7 +1139,10 @@ na_status claims_decode(na_claims **out, const char *token, size_t len, int64_t 
 out:
     na_claims_destroy(c);
     json_decref(root);
-    free(payload);
+    if (payload == small)
+        sodium_memzero(small, plen); /* may hold a client's password: leave none on the stack */
+    else
+        free(payload);
     return st;
 }
 

@@ -2,7 +2,8 @@
  * encoding.c - base32 (nkeys), CRC-16/XMODEM (nkeys), base64url (JWT), SHA-512/256.
  *
  * base32 and crc16 are written here because no well-kept library offers the
- * nkeys variants; base64 comes from libsodium and SHA-512/256 from libcrypto.
+ * nkeys variants; base64url is a table codec here too (libsodium's is
+ * constant time and slow, see the decoder); SHA-512/256 comes from libcrypto.
  * Decoders are strict: they reject characters outside the alphabet, padding,
  * and non-zero trailing bits, so every byte string has exactly one encoding.
  */
@@ -37,26 +38,45 @@ void na_b32_encode(char *out, const uint8_t *in, size_t n)
     out[o] = '\0';
 }
 
-static int b32_val(char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= '2' && c <= '7')
-        return c - '2' + 26;
-    return -1;
-}
+/* value + 1 of each base32 character; 0 = not in the alphabet */
+static const signed char b32_val[256] = {
+    ['A'] = 1,  ['B'] = 2,  ['C'] = 3,  ['D'] = 4,  ['E'] = 5,  ['F'] = 6,  ['G'] = 7,
+    ['H'] = 8,  ['I'] = 9,  ['J'] = 10, ['K'] = 11, ['L'] = 12, ['M'] = 13, ['N'] = 14,
+    ['O'] = 15, ['P'] = 16, ['Q'] = 17, ['R'] = 18, ['S'] = 19, ['T'] = 20, ['U'] = 21,
+    ['V'] = 22, ['W'] = 23, ['X'] = 24, ['Y'] = 25, ['Z'] = 26, ['2'] = 27, ['3'] = 28,
+    ['4'] = 29, ['5'] = 30, ['6'] = 31, ['7'] = 32,
+};
 
 long na_b32_decode(uint8_t *out, const char *in, size_t len)
 {
+    const unsigned char *p = (const unsigned char *)in;
     uint32_t acc = 0;
     int bits = 0;
     long o = 0;
+    size_t i = 0;
     /* lengths that no whole number of bytes produces are invalid */
     size_t rem = len % 8;
     if (rem == 1 || rem == 3 || rem == 6)
         return -1;
-    for (size_t i = 0; i < len; i++) {
-        int v = b32_val(in[i]);
+    /* whole groups: 8 characters are exactly 5 bytes (a public key is 7) */
+    for (; i + 8 <= len; i += 8, p += 8) {
+        uint64_t g = 0;
+        int bad = 0;
+        for (int j = 0; j < 8; j++) {
+            int v = b32_val[p[j]] - 1;
+            bad |= v;
+            g = g << 5 | (uint64_t)(v & 31);
+        }
+        if (bad < 0)
+            return -1;
+        out[o++] = (uint8_t)(g >> 32);
+        out[o++] = (uint8_t)(g >> 24);
+        out[o++] = (uint8_t)(g >> 16);
+        out[o++] = (uint8_t)(g >> 8);
+        out[o++] = (uint8_t)g;
+    }
+    for (; i < len; i++, p++) {
+        int v = b32_val[*p] - 1;
         if (v < 0)
             return -1;
         acc = (acc << 5) | (uint32_t)v;
@@ -71,9 +91,12 @@ long na_b32_decode(uint8_t *out, const char *in, size_t len)
     return o;
 }
 
-/* CRC-16/XMODEM (poly 0x1021, init 0, no reflection, no final xor), one
- * table lookup per byte; the table is built once from the polynomial. */
-static uint16_t crc_table[256];
+/* CRC-16/XMODEM (poly 0x1021, init 0, no reflection, no final xor), two
+ * bytes a step ("slicing by 2": the two lookups do not wait on each other,
+ * which halves the dependency chain of a byte-wise table). crc_table[0] is
+ * the byte table; crc_table[1][x] is the CRC of x followed by a zero byte.
+ * Both are built once from the polynomial. */
+static uint16_t crc_table[2][256];
 static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
 
 static void crc_init(void)
@@ -82,33 +105,53 @@ static void crc_init(void)
         uint16_t c = (uint16_t)(i << 8);
         for (int b = 0; b < 8; b++)
             c = (c & 0x8000) ? (uint16_t)((c << 1) ^ 0x1021) : (uint16_t)(c << 1);
-        crc_table[i] = c;
+        crc_table[0][i] = c;
     }
+    for (unsigned i = 0; i < 256; i++)
+        crc_table[1][i] = (uint16_t)((crc_table[0][i] << 8) ^ crc_table[0][crc_table[0][i] >> 8]);
 }
 
 uint16_t na_crc16(const uint8_t *p, size_t n)
 {
     uint16_t crc = 0;
+    size_t i = 0;
     pthread_once(&crc_once, crc_init);
-    for (size_t i = 0; i < n; i++)
-        crc = (uint16_t)((crc << 8) ^ crc_table[((crc >> 8) ^ p[i]) & 0xff]);
+    for (; i + 2 <= n; i += 2)
+        crc = (uint16_t)(crc_table[1][(crc >> 8) ^ p[i]] ^ crc_table[0][(crc & 0xff) ^ p[i + 1]]);
+    if (i < n)
+        crc = (uint16_t)((crc << 8) ^ crc_table[0][((crc >> 8) ^ p[i]) & 0xff]);
     return crc;
 }
 
 size_t na_b64url_enc_len(size_t n) { return n / 3 * 4 + (n % 3 ? n % 3 + 1 : 0); }
 
+static const char b64url_alpha[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/* The two characters of each 12-bit value: a 3-byte group is two lookups
+ * instead of four (payloads are kilobytes; the encoder runs on every token
+ * written). Built once. */
+static char b64url_pairs[4096][2];
+static pthread_once_t b64_once = PTHREAD_ONCE_INIT;
+
+static void b64_init(void)
+{
+    for (unsigned v = 0; v < 4096; v++) {
+        b64url_pairs[v][0] = b64url_alpha[v >> 6];
+        b64url_pairs[v][1] = b64url_alpha[v & 63];
+    }
+}
+
 void na_b64url_encode(char *out, const uint8_t *in, size_t n)
 {
     /* table encoder for the same reason as the decoder below */
-    static const char alpha[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    const char *alpha = b64url_alpha;
     size_t i = 0, o = 0;
-    for (; i + 3 <= n; i += 3) {
+    pthread_once(&b64_once, b64_init);
+    for (; i + 3 <= n; i += 3, o += 4) {
         uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
-        out[o++] = alpha[v >> 18];
-        out[o++] = alpha[(v >> 12) & 63];
-        out[o++] = alpha[(v >> 6) & 63];
-        out[o++] = alpha[v & 63];
+        memcpy(out + o, b64url_pairs[v >> 12], 2);
+        memcpy(out + o + 2, b64url_pairs[v & 0xfff], 2);
     }
     if (n - i == 1) {
         out[o++] = alpha[in[i] >> 2];

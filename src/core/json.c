@@ -264,6 +264,14 @@ static json_t *read_number(reader *r)
             r->p++;
     }
     n = (size_t)(r->p - s);
+    if (is_int && n <= 18) {
+        /* up to 18 characters: at most 18 digits, no overflow, the value
+         * strtoll would give without the copy and the call */
+        long long v = 0;
+        for (const unsigned char *d = s + (*s == '-'); d < r->p; d++)
+            v = v * 10 + (*d - '0');
+        return json_integer(*s == '-' ? -v : v);
+    }
     if (n >= sizeof buf)
         return NULL; /* 64+ character numbers: refuse */
     memcpy(buf, s, n);
@@ -308,17 +316,23 @@ static json_t *read_object(reader *r)
     while (o) {
         const char *k;
         size_t kn;
-        char *key;
+        char *key = NULL;
         json_t *v;
+        int rc;
         ws(r);
         if (r->p >= r->end || *r->p != '"' || !read_string(r, &k, &kn))
             break;
-        /* the key may live in scratch, which the value can overwrite */
-        key = malloc(kn + 1);
-        if (!key)
-            break;
-        memcpy(key, k, kn);
-        key[kn] = '\0';
+        /* a key with escapes lives in scratch, which the value can
+         * overwrite: it is copied; any other key points into the input,
+         * which stays put (jansson copies keys by length) */
+        if (k == r->scratch) {
+            key = malloc(kn + 1);
+            if (!key)
+                break;
+            memcpy(key, k, kn);
+            key[kn] = '\0';
+            k = key;
+        }
         ws(r);
         if (r->p >= r->end || *r->p != ':') {
             free(key);
@@ -326,11 +340,10 @@ static json_t *read_object(reader *r)
         }
         r->p++;
         v = read_value(r);
-        if (!v || json_object_setn_new_nocheck(o, key, kn, v) != 0) {
-            free(key);
-            break;
-        }
+        rc = v ? json_object_setn_new_nocheck(o, k, kn, v) : -1;
         free(key);
+        if (rc != 0)
+            break;
         ws(r);
         if (r->p < r->end && *r->p == ',') {
             r->p++;

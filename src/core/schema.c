@@ -573,6 +573,20 @@ na_status schema_check_value(const field *f, json_t *v, const char *path, na_err
     return NA_OK;
 }
 
+/* True when schema_check_value would accept v for f without a change or a
+ * descent: the scalar fields that make up most of a token. Their check then
+ * costs no path string (the path is only for messages and sub-structs). */
+static bool plain_ok(const field *f, const json_t *v)
+{
+    switch (f->kind) {
+    case F_STR: return json_is_string(v) || json_is_null(v);
+    case F_INT: return json_is_integer(v) || json_is_null(v);
+    case F_BOOL: return json_is_boolean(v) || json_is_null(v);
+    case F_ANY: return true;
+    default: return false;
+    }
+}
+
 na_status schema_check(const schema *s, json_t *obj, const char *path, na_err *err)
 {
     const char *k;
@@ -583,6 +597,8 @@ na_status schema_check(const schema *s, json_t *obj, const char *path, na_err *e
         const field *f = schema_field(s, k, strlen(k));
         if (!f)
             continue; /* unknown: kept as is */
+        if (plain_ok(f, v))
+            continue;
         subpath(sp, sizeof sp, path, k);
         if ((st = schema_check_value(f, v, sp, err)) != NA_OK)
             return st;
@@ -598,6 +614,41 @@ na_status schema_check(const schema *s, json_t *obj, const char *path, na_err *e
 
 /* ---- writing (encoding/json's Marshal) --------------------------------- */
 
+/* The writer's appends: na_buf_put's contract (same limits, same latching
+ * of a failure), done inline when the bytes fit the capacity the buffer
+ * already has; writing a token is hundreds of small appends, and a call
+ * per character cost ~1% of a callout decision. */
+static inline bool buf_fits(const na_buf *b, size_t n)
+{
+    return !b->failed && n <= b->max && b->len + 1 <= b->max - n && b->len + n + 1 <= b->cap;
+}
+
+static inline void wput(na_buf *b, const void *p, size_t n)
+{
+    if (!buf_fits(b, n)) {
+        na_buf_put(b, p, n);
+        return;
+    }
+    memcpy(b->p + b->len, p, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+}
+
+static inline void wputc(na_buf *b, char c)
+{
+    if (!buf_fits(b, 1)) {
+        na_buf_putc(b, c);
+        return;
+    }
+    b->p[b->len++] = c;
+    b->p[b->len] = '\0';
+}
+
+static inline void wputs(na_buf *b, const char *s)
+{
+    wput(b, s, strlen(s));
+}
+
 /* %lld without printf: integers are the values a claims writer writes most
  * (bench_core issue spent ~2% of its time in vsnprintf for them) */
 static void put_int(na_buf *b, long long x)
@@ -610,7 +661,7 @@ static void put_int(na_buf *b, long long x)
     } while (u);
     if (x < 0)
         *--p = '-';
-    na_buf_put(b, p, (size_t)(tmp + sizeof tmp - p));
+    wput(b, p, (size_t)(tmp + sizeof tmp - p));
 }
 
 /* Bytes Go's encoder escapes (HTML-safe mode), plus 0xE2, the lead byte of
@@ -629,7 +680,27 @@ void json_write_string(na_buf *b, const char *s, size_t len)
     static const char hex[] = "0123456789abcdef";
     const unsigned char *p = (const unsigned char *)s;
     size_t start = 0, i = 0;
-    na_buf_putc(b, '"');
+    /* eight bytes a step while none needs escaping (tokens are kilobytes
+     * of base64 inside a response), then byte by byte */
+    while (i + 8 <= len &&
+           !(needs_escape[p[i]] | needs_escape[p[i + 1]] | needs_escape[p[i + 2]] |
+             needs_escape[p[i + 3]] | needs_escape[p[i + 4]] | needs_escape[p[i + 5]] |
+             needs_escape[p[i + 6]] | needs_escape[p[i + 7]]))
+        i += 8;
+    while (i < len && !needs_escape[p[i]])
+        i++;
+    if (i == len && buf_fits(b, len + 2)) {
+        /* nothing to escape (the usual case): one append */
+        char *o = b->p + b->len;
+        o[0] = '"';
+        memcpy(o + 1, s, len);
+        o[len + 1] = '"';
+        b->len += len + 2;
+        b->p[b->len] = '\0';
+        return;
+    }
+    i = 0;
+    wputc(b, '"');
     while (i < len) {
         unsigned char c;
         const char *esc = NULL;
@@ -663,22 +734,42 @@ void json_write_string(na_buf *b, const char *s, size_t len)
                 esc = u;
             }
         }
-        na_buf_put(b, s + start, i - start);
-        na_buf_puts(b, esc);
+        wput(b, s + start, i - start);
+        wputs(b, esc);
         i += adv;
         start = i;
     }
-    na_buf_put(b, s + start, len - start);
-    na_buf_putc(b, '"');
+    wput(b, s + start, len - start);
+    wputc(b, '"');
 }
 
 static void write_key(na_buf *b, bool *first, const char *key)
 {
+    size_t n = strlen(key), i = 0;
+    const unsigned char *k = (const unsigned char *)key;
+    while (i < n && !needs_escape[k[i]])
+        i++;
+    if (i == n && buf_fits(b, n + 4)) {
+        /* ,"key": in one append (keys rarely need escapes) */
+        char *o = b->p + b->len;
+        size_t at = 0;
+        if (!*first)
+            o[at++] = ',';
+        o[at++] = '"';
+        memcpy(o + at, key, n);
+        at += n;
+        o[at++] = '"';
+        o[at++] = ':';
+        b->len += at;
+        b->p[b->len] = '\0';
+        *first = false;
+        return;
+    }
     if (!*first)
-        na_buf_putc(b, ',');
+        wputc(b, ',');
     *first = false;
-    json_write_string(b, key, strlen(key));
-    na_buf_putc(b, ':');
+    json_write_string(b, key, n);
+    wputc(b, ':');
 }
 
 /* Go's float64 encoding: shortest round-trip digits, 'f' style unless the
@@ -690,11 +781,11 @@ static void write_float(na_buf *b, double f)
     double a = fabs(f);
     bool neg = f < 0;
     if (!isfinite(f)) {
-        na_buf_puts(b, "null");
+        wputs(b, "null");
         return;
     }
     if (f == 0) {
-        na_buf_puts(b, signbit(f) ? "-0" : "0");
+        wputs(b, signbit(f) ? "-0" : "0");
         return;
     }
     for (prec = 1; prec <= 17; prec++) {
@@ -712,12 +803,12 @@ static void write_float(na_buf *b, double f)
     while (nd > 1 && digits[nd - 1] == '0')
         digits[--nd] = '\0';
     if (neg)
-        na_buf_putc(b, '-');
+        wputc(b, '-');
     if (a < 1e-6 || a >= 1e21) {
-        na_buf_putc(b, digits[0]);
+        wputc(b, digits[0]);
         if (nd > 1) {
-            na_buf_putc(b, '.');
-            na_buf_puts(b, digits + 1);
+            wputc(b, '.');
+            wputs(b, digits + 1);
         }
         na_buf_printf(b, "e%c%02d", exp10 < 0 ? '-' : '+', abs(exp10));
         /* Go trims e-09 to e-9 (only for negative exponents) */
@@ -728,18 +819,18 @@ static void write_float(na_buf *b, double f)
         return;
     }
     if (exp10 < 0) {
-        na_buf_puts(b, "0.");
+        wputs(b, "0.");
         for (int i = 0; i < -exp10 - 1; i++)
-            na_buf_putc(b, '0');
-        na_buf_puts(b, digits);
+            wputc(b, '0');
+        wputs(b, digits);
     } else if (exp10 + 1 >= nd) {
-        na_buf_puts(b, digits);
+        wputs(b, digits);
         for (int i = nd; i < exp10 + 1; i++)
-            na_buf_putc(b, '0');
+            wputc(b, '0');
     } else {
-        na_buf_put(b, digits, (size_t)exp10 + 1);
-        na_buf_putc(b, '.');
-        na_buf_puts(b, digits + exp10 + 1);
+        wput(b, digits, (size_t)exp10 + 1);
+        wputc(b, '.');
+        wputs(b, digits + exp10 + 1);
     }
 }
 
@@ -778,23 +869,23 @@ void json_write_any(na_buf *b, const json_t *v)
             b->failed = true;
             return;
         }
-        na_buf_putc(b, '{');
+        wputc(b, '{');
         for (i = 0; i < n; i++) {
             write_key(b, &first, keys[i]);
             json_write_any(b, json_object_get(v, keys[i]));
         }
-        na_buf_putc(b, '}');
+        wputc(b, '}');
         free(keys);
         return;
     }
     case JSON_ARRAY:
-        na_buf_putc(b, '[');
+        wputc(b, '[');
         json_array_foreach((json_t *)v, i, e) {
             if (i)
-                na_buf_putc(b, ',');
+                wputc(b, ',');
             json_write_any(b, e);
         }
-        na_buf_putc(b, ']');
+        wputc(b, ']');
         return;
     case JSON_STRING:
         json_write_string(b, json_string_value(v), json_string_length(v));
@@ -813,13 +904,13 @@ void json_write_any(na_buf *b, const json_t *v)
         write_float(b, json_real_value(v));
         return;
     case JSON_TRUE:
-        na_buf_puts(b, "true");
+        wputs(b, "true");
         return;
     case JSON_FALSE:
-        na_buf_puts(b, "false");
+        wputs(b, "false");
         return;
     default:
-        na_buf_puts(b, "null");
+        wputs(b, "null");
         return;
     }
 }
@@ -893,16 +984,16 @@ static na_status write_struct_array(na_buf *b, const schema *s, const json_t *ar
             items[j] = x;
         }
     }
-    na_buf_putc(b, '[');
+    wputc(b, '[');
     for (i = 0; i < n && st == NA_OK; i++) {
         if (i)
-            na_buf_putc(b, ',');
+            wputc(b, ',');
         if (json_is_null(items[i]))
-            na_buf_puts(b, "null");
+            wputs(b, "null");
         else
             st = schema_write(b, s, items[i], err);
     }
-    na_buf_putc(b, ']');
+    wputc(b, ']');
     free(items);
     (void)path;
     return st;
@@ -912,16 +1003,16 @@ static void write_strs(na_buf *b, const json_t *v)
 {
     size_t i;
     json_t *e;
-    na_buf_putc(b, '[');
+    wputc(b, '[');
     json_array_foreach((json_t *)v, i, e) {
         if (i)
-            na_buf_putc(b, ',');
+            wputc(b, ',');
         if (json_is_string(e))
             json_write_string(b, json_string_value(e), json_string_length(e));
         else
-            na_buf_puts(b, "\"\""); /* null inside []string decodes to "" */
+            wputs(b, "\"\""); /* null inside []string decodes to "" */
     }
-    na_buf_putc(b, ']');
+    wputc(b, ']');
 }
 
 static na_status write_signing_keys(na_buf *b, const field *f, const json_t *arr, na_err *err)
@@ -964,16 +1055,16 @@ static na_status write_signing_keys(na_buf *b, const field *f, const json_t *arr
         }
         ks[j] = x;
     }
-    na_buf_putc(b, '[');
+    wputc(b, '[');
     for (i = 0; i < m && st == NA_OK; i++) {
         if (i)
-            na_buf_putc(b, ',');
+            wputc(b, ',');
         if (json_is_string(ks[i].v))
             json_write_string(b, ks[i].key, strlen(ks[i].key));
         else
             st = schema_write(b, f->sub, ks[i].v, err);
     }
-    na_buf_putc(b, ']');
+    wputc(b, ']');
     free(ks);
     return st;
 }
@@ -990,7 +1081,7 @@ static na_status write_value(na_buf *b, const field *f, const json_t *v, const c
         if (json_is_string(v))
             json_write_string(b, json_string_value(v), json_string_length(v));
         else
-            na_buf_puts(b, "\"\"");
+            wputs(b, "\"\"");
         return NA_OK;
     case F_INT:
     case F_UINT:
@@ -998,12 +1089,12 @@ static na_status write_value(na_buf *b, const field *f, const json_t *v, const c
         put_int(b, json_is_integer(v) ? (long long)json_integer_value(v) : 0LL);
         return NA_OK;
     case F_BOOL:
-        na_buf_puts(b, json_is_true(v) ? "true" : "false");
+        wputs(b, json_is_true(v) ? "true" : "false");
         return NA_OK;
     case F_STRS:
     case F_CIDRS:
         if (!json_is_array(v))
-            na_buf_puts(b, "null");
+            wputs(b, "null");
         else
             write_strs(b, v);
         return NA_OK;
@@ -1011,13 +1102,13 @@ static na_status write_value(na_buf *b, const field *f, const json_t *v, const c
         return schema_write(b, f->sub, json_is_object(v) ? v : NULL, err); /* NULL: zero struct */
     case F_PTR:
         if (!json_is_object(v)) {
-            na_buf_puts(b, "null");
+            wputs(b, "null");
             return NA_OK;
         }
         return schema_write(b, f->sub, v, err);
     case F_ARRAY:
         if (!json_is_array(v)) {
-            na_buf_puts(b, "null");
+            wputs(b, "null");
             return NA_OK;
         }
         return write_struct_array(b, f->sub, v,
@@ -1026,19 +1117,19 @@ static na_status write_value(na_buf *b, const field *f, const json_t *v, const c
                                   path, err);
     case F_ARRAY_STRS:
         if (!json_is_array(v)) {
-            na_buf_puts(b, "null");
+            wputs(b, "null");
             return NA_OK;
         }
-        na_buf_putc(b, '[');
+        wputc(b, '[');
         json_array_foreach((json_t *)v, i, e) {
             if (i)
-                na_buf_putc(b, ',');
+                wputc(b, ',');
             if (json_is_array(e))
                 write_strs(b, e);
             else
-                na_buf_puts(b, "null");
+                wputs(b, "null");
         }
-        na_buf_putc(b, ']');
+        wputc(b, ']');
         return NA_OK;
     case F_MAP_INT:
     case F_MAP_STRUCT:
@@ -1049,18 +1140,18 @@ static na_status write_value(na_buf *b, const field *f, const json_t *v, const c
                                : f->kind == F_MAP_STRUCT ? F_STRUCT : F_ARRAY,
                        false, f->sub};
         if (!json_is_object(v)) {
-            na_buf_puts(b, "null");
+            wputs(b, "null");
             return NA_OK;
         }
         keys = sorted_keys(v, &n);
         if (!keys)
             return na_fail(err, NA_ENOMEM, "out of memory");
-        na_buf_putc(b, '{');
+        wputc(b, '{');
         for (i = 0; i < n && st == NA_OK; i++) {
             write_key(b, &first, keys[i]);
             st = write_value(b, &inner, json_object_get(v, keys[i]), path, err);
         }
-        na_buf_putc(b, '}');
+        wputc(b, '}');
         free(keys);
         return st;
     }
@@ -1072,7 +1163,7 @@ static na_status write_value(na_buf *b, const field *f, const json_t *v, const c
     case F_SAMPLING:
         if (!v || json_is_null(v) || json_is_string(v) ||
             (json_is_integer(v) && json_integer_value(v) == 0)) {
-            na_buf_puts(b, "\"headers\"");
+            wputs(b, "\"headers\"");
             return NA_OK;
         }
         if (json_integer_value(v) < 1 || json_integer_value(v) > 100)
@@ -1081,11 +1172,11 @@ static na_status write_value(na_buf *b, const field *f, const json_t *v, const c
         put_int(b, (long long)json_integer_value(v));
         return NA_OK;
     case F_SCOPE_KIND:
-        na_buf_puts(b, "\"user_scope\"");
+        wputs(b, "\"user_scope\"");
         return NA_OK;
     case F_SKEYS:
         if (!json_is_array(v)) {
-            na_buf_puts(b, "null");
+            wputs(b, "null");
             return NA_OK;
         }
         return write_signing_keys(b, f, v, err);
@@ -1120,7 +1211,7 @@ na_status schema_write_fields(na_buf *b, const schema *s, const json_t *obj, boo
             else
                 has_unknown = true;
         }
-    na_buf_putc(b, '{');
+    wputc(b, '{');
     for (size_t i = 0; i < s->count; i++) {
         const field *f = &s->fields[i];
         if (f->omitempty && is_empty(f, vals[i]))
@@ -1137,6 +1228,6 @@ na_status schema_write_fields(na_buf *b, const schema *s, const json_t *obj, boo
             write_key(b, &first, k);
             json_write_any(b, v);
         }
-    na_buf_putc(b, '}');
+    wputc(b, '}');
     return na_buf_ok(b) ? NA_OK : na_fail(err, NA_ETOOBIG, "claims are too large to encode");
 }
