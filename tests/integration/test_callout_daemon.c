@@ -515,9 +515,15 @@ TEST(operator_mode_store_tokens)
     snprintf(dconf, sizeof dconf,
              "{\"nats\":{\"url\":\"%s\",\"creds\":\"callout.creds\"},\n"
              " \"mode\":\"operator\", \"issuer\":{\"seed_file\":\"issuer.seed\"},\n"
-             " \"authorizers\":[{\"type\":\"store\",\"path\":\"s.db\"}]}\n",
+             " \"authorizers\":[{\"type\":\"store\",\"path\":\"s.db\"},\n"
+             "                {\"type\":\"file\",\"path\":\"grants.json\"}]}\n",
              srv.url);
     CHECK(ns_write_file(&srv, "callout.json", dconf, 0600, NULL, 0) == 0);
+    /* dave's grant names no account: that would be the callout account
+     * itself, whose users could read authorization requests */
+    CHECK(ns_write_file(&srv, "grants.json",
+                        "{\"grants\":[{\"user\":\"dave\",\"password_hash\":\"" DAVE_HASH "\"}]}\n",
+                        0600, NULL, 0) == 0);
     if (!daemon_start(&d, &srv, "callout.json")) {
         CHECK(!"daemon did not start");
         goto out;
@@ -554,6 +560,38 @@ TEST(operator_mode_store_tokens)
     }
     /* an unknown token and a token without the sentinel */
     CHECK(refused(&srv, &(client_auth){NULL, NULL, "nat_notatoken", sentinel}));
+    /* an app re-added under a scoped key: its permissions would come from the
+     * scope, which the store authorizer does not apply, so it is refused
+     * rather than granted the account's defaults under an unscoped key */
+    CHECK(run_cli(&srv,
+                  ARGV("--store", "s.db", "sk", "add", "acme", "--role", "app", "--allow-pub",
+                       "scoped.>"),
+                  NULL) == 0);
+    CHECK(run_cli(&srv, ARGV("--store", "s.db", "tenant", "app", "add", "acme", "scoped"), NULL) ==
+          0);
+    CHECK(run_cli(&srv, ARGV("--store", "s.db", "user", "rm", "acme", "scoped"), NULL) == 0);
+    CHECK(run_cli(&srv,
+                  ARGV("--store", "s.db", "user", "add", "acme", "scoped", "--signing-key", "app"),
+                  NULL) == 0);
+    {
+        char *out2 = NULL, *scoped;
+        CHECK(run_cli(&srv,
+                      ARGV("--store", "s.db", "tenant", "app", "token", "acme", "scoped",
+                           "--json"),
+                      &out2) == 0);
+        scoped = json_token(out2); /* points into out2 */
+        CHECK(scoped != NULL);
+        if (scoped) {
+            CHECK(refused(&srv, &(client_auth){NULL, NULL, scoped, sentinel}));
+            CHECK(wait_file_contains(d.log, "is signed by a scoped signing key", 5000));
+        }
+        if (out2)
+            na_wipe(out2, strlen(out2));
+        free(out2);
+    }
+    /* a right password whose grant would land in the callout account */
+    CHECK(refused(&srv, &(client_auth){"dave", "dave-pw", NULL, sentinel}));
+    CHECK(wait_file_contains(d.log, "grants into the callout account itself are refused", 5000));
     /* revoked: refused */
     CHECK(run_cli(&srv,
                   ARGV("--store", "s.db", "tenant", "app", "token", "acme", "web", "--revoke"),
