@@ -179,22 +179,8 @@ trap 'exit 143' TERM
 show nats-server -c "$D/nats-server.conf"
 "$NS" -c "$D/nats-server.conf" -l "$srv_log" >/dev/null 2>&1 &
 srv_pid=$!
-port=
-for _ in $(seq 1 100); do # up to 10 s
-    kill -0 "$srv_pid" 2>/dev/null || break
-    if grep -q 'Server is ready' "$srv_log" 2>/dev/null; then
-        port=$(sed -n 's/.*Listening for client connections on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$srv_log" | tail -n 1)
-        [ -n "$port" ] && break
-    fi
-    sleep 0.1
-done
-if [ -z "$port" ]; then
-    printf '  nats-server did not start; its log (%s):\n' "$srv_log"
-    sed 's/^/    /' "$srv_log" | tail -n 20
-    die "nats-server did not start"
-fi
+demo_wait_server "$srv_pid" "$srv_log"
 url=nats://127.0.0.1:$port
-printf '  %s listening on 127.0.0.1:%s (pid %s, log %s)\n' "$("$NS" --version)" "$port" "$srv_pid" "$srv_log"
 
 # -- the daemon's config and the daemon -----------------------------------------------------
 cat >"$D/callout.json" <<EOF

@@ -93,21 +93,7 @@ trap stop_server EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-port=
-for _ in $(seq 1 100); do # up to 10 s
-    kill -0 "$pid" 2>/dev/null || break
-    if grep -q 'Server is ready' "$log" 2>/dev/null; then
-        port=$(sed -n 's/.*Listening for client connections on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$log" | tail -n 1)
-        [ -n "$port" ] && break
-    fi
-    sleep 0.1
-done
-if [ -z "$port" ]; then
-    printf '  nats-server did not start; its log (%s):\n' "$log"
-    sed 's/^/    /' "$log" | tail -n 20
-    die "nats-server did not start"
-fi
-printf '  %s listening on 127.0.0.1:%s (pid %s, log %s)\n' "$("$NS" --version)" "$port" "$pid" "$log"
+demo_wait_server "$pid" "$log"
 
 # -- the app's creds against the server --
 url=nats://127.0.0.1:$port

@@ -36,3 +36,25 @@ demo_find_bins() {
     [ -n "$NS" ] && [ -x "$NS" ] || die "no nats-server (set NATS_SERVER_BIN, or run scripts/fetch-nats-server.sh)"
     case $NS in /*) ;; *) NS=$PWD/$NS ;; esac
 }
+
+# Wait (at most 10 s) until the nats-server with pid $1 logging to $2 is
+# ready; sets port and prints one line about it. Dies with the log's tail
+# when it does not come up.
+demo_wait_server() {
+    local pid=$1 log=$2
+    port=
+    for _ in $(seq 1 100); do
+        kill -0 "$pid" 2>/dev/null || break
+        if grep -q 'Server is ready' "$log" 2>/dev/null; then
+            port=$(sed -n 's/.*Listening for client connections on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$log" | tail -n 1)
+            [ -n "$port" ] && break
+        fi
+        sleep 0.1
+    done
+    if [ -z "$port" ]; then
+        printf '  nats-server did not start; its log (%s):\n' "$log"
+        sed 's/^/    /' "$log" | tail -n 20
+        die "nats-server did not start"
+    fi
+    printf '  %s listening on 127.0.0.1:%s (pid %s, log %s)\n' "$("$NS" --version)" "$port" "$pid" "$log"
+}
