@@ -36,7 +36,8 @@ done
 #   libcurl4-openssl-dev libcrypt-dev -- callout daemon: webhook (libcurl), bcrypt (libxcrypt)
 #   clang libclang-rt-14-dev   -- clang 14 + compiler-rt (libFuzzer, ASan/UBSan/LSan)
 #   nodejs npm                 -- JS second-opinion check (tests/js)
-#   python3 curl               -- test helpers
+#   python3 curl               -- test helpers (python3's crypt module: the callout demo's bcrypt hash)
+#   openssl                    -- the callout TLS test makes its throwaway certificates with it
 #   dpkg-dev                   -- dpkg-deb (used by fetch-nats-server.sh; also pulled by build-essential)
 #   debian-archive-keyring     -- verifies the trixie index fetched by fetch-nats-server.sh
 #   util-linux                 -- flock (essential, normally present)
@@ -46,7 +47,7 @@ PKGS=(
     libcurl4-openssl-dev libcrypt-dev
     clang libclang-rt-14-dev
     nodejs npm
-    python3 curl
+    python3 curl openssl
     dpkg-dev debian-archive-keyring
 )
 
